@@ -1,0 +1,7 @@
+"""skvaeal: generative-model active learning with a scikit-learn API."""
+
+from .estimators import VAETransformer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["VAETransformer", "__version__"]

@@ -1,0 +1,128 @@
+"""skorch net for variational autoencoders."""
+
+import contextlib
+import math
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.utils import to_tensor
+
+from ..nn import ELBOLoss
+from ._loader import SliceLoader
+
+PRECISIONS = ("float32", "bfloat16")
+
+
+class VAENet(NeuralNet):
+    """A skorch :class:`~skorch.NeuralNet` that trains a VAE on unlabelled rows.
+
+    The module returns ``(x_hat, mu, logvar)`` and the criterion
+    (:class:`~skvaeal.nn.ELBOLoss` by default) compares ``x_hat`` with the input
+    batch itself, so ``fit(X, y=None)`` needs no target. Besides skorch's usual
+    API it adds batched ``encode``, ``decode`` and ``elbo``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        A module with ``encode(x) -> (mu, logvar)``, ``decode(z) -> x_hat`` and
+        ``forward(x) -> (x_hat, mu, logvar)``, e.g. :class:`~skvaeal.nn.VAEModule`.
+    criterion : class or instance, default=ELBOLoss
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs forward passes under :func:`torch.autocast`; losses
+        are always reduced in float32.
+    **kwargs
+        Everything :class:`skorch.NeuralNet` accepts. The iterators default to
+        :class:`~skvaeal._net.SliceLoader`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvaeal._net import VAENet
+    >>> from skvaeal.nn import MLPDecoder, MLPEncoder, VAEModule
+    >>> net = VAENet(VAEModule, module__encoder=MLPEncoder(4, 2),
+    ...              module__decoder=MLPDecoder(2, 4), max_epochs=1, verbose=0)
+    >>> net = net.fit(torch.rand(16, 4), None)
+    >>> net.encode(torch.rand(3, 4)).shape
+    (3, 2)
+    """
+
+    def __init__(self, module, *args, criterion=ELBOLoss, precision="float32",
+                 iterator_train=SliceLoader, iterator_valid=SliceLoader, **kwargs):
+        kwargs.setdefault("iterator_train__shuffle", True)
+        super().__init__(module, *args, criterion=criterion, iterator_train=iterator_train,
+                         iterator_valid=iterator_valid, **kwargs)
+        self.precision = precision
+
+    # ------------------------------------------------------------------ training
+    def _autocast(self):
+        if self.precision == "float32":
+            return contextlib.nullcontext()
+        if self.precision == "bfloat16":
+            return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
+        raise ValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+
+    def infer(self, x, **fit_params):
+        with self._autocast():
+            return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # The target of an autoencoder is its input; y_true is ignored.
+        X = to_tensor(X, device=self.device)
+        return self.criterion_(y_pred, X.float())
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        loss = kwargs.get("loss")
+        # skorch has already synchronised on this value to log it, so the check is free.
+        if training and loss is not None and not math.isfinite(loss.item()):
+            epoch = len(self.history)
+            raise ValueError(
+                f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
+                "Lower lr, scale X (e.g. StandardScaler or MinMaxScaler), or use "
+                "precision='float32'."
+            )
+        super().on_batch_end(net, batch=batch, training=training, **kwargs)
+
+    # ----------------------------------------------------------------- inference
+    def _map_batches(self, fn, X):
+        """Apply ``fn`` to batches of ``X``; only one batch of activations is alive at a time."""
+        n = len(X)
+        if n == 0:
+            raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+        batch_size = n if self.batch_size == -1 else self.batch_size
+        out = None
+        self._set_training(False)
+        with torch.inference_mode(), self._autocast():
+            for start in range(0, n, batch_size):
+                chunk = X[start:start + batch_size]
+                # Copy per batch: converts dtype lazily and never aliases a read-only array.
+                if not isinstance(chunk, torch.Tensor):
+                    chunk = torch.from_numpy(np.array(chunk, dtype=np.float32))
+                chunk = chunk.to(self.device, dtype=torch.float32, non_blocking=True)
+                result = fn(chunk).float().cpu().numpy()
+                if out is None:
+                    out = np.empty((n, *result.shape[1:]), dtype=np.float32)
+                out[start:start + batch_size] = result
+        return out
+
+    def encode(self, X):
+        """Posterior means ``E[z|x]`` of the rows of ``X``, as a float32 array."""
+        return self._map_batches(lambda xb: self.module_.encode(xb)[0], X)
+
+    def decode(self, Z):
+        """Decoder means for codes ``Z``: probabilities (Bernoulli) or means (Gaussian)."""
+        bernoulli = getattr(self.criterion_, "likelihood", None) == "bernoulli"
+
+        def fn(zb):
+            x_hat = self.module_.decode(zb).float()
+            return torch.sigmoid(x_hat) if bernoulli else x_hat
+
+        return self._map_batches(fn, Z)
+
+    def elbo(self, X):
+        """Per-sample ELBO (beta = 1) with the code at the posterior mean."""
+        def fn(xb):
+            nll, kl = self.criterion_.per_sample(self.module_(xb), xb)
+            return -(nll + kl)
+
+        return self._map_batches(fn, X)

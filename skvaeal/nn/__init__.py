@@ -1,0 +1,19 @@
+"""Pure PyTorch building blocks. This subpackage imports no scikit-learn or skorch."""
+
+from ._conv import ConvDecoder, ConvEncoder, conv_output_shape
+from ._losses import ELBOLoss, gaussian_kl, reconstruction_nll
+from ._mlp import MLPDecoder, MLPEncoder
+from ._vae import VAEModule, reparameterize
+
+__all__ = [
+    "ConvDecoder",
+    "ConvEncoder",
+    "ELBOLoss",
+    "MLPDecoder",
+    "MLPEncoder",
+    "VAEModule",
+    "conv_output_shape",
+    "gaussian_kl",
+    "reconstruction_nll",
+    "reparameterize",
+]

@@ -1,0 +1,1 @@
+"""Query strategies following the modAL interface."""
