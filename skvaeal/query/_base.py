@@ -9,10 +9,42 @@ estimator or pipeline, or ``None`` for a cold start.
 """
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 
 from ..utils import check_n_instances
+
+
+class ClassifierNotFittedError(TypeError, NotFittedError):
+    """A strategy that needs class probabilities got no fitted classifier.
+
+    A :class:`TypeError` (the argument is not usable as given) that is also
+    scikit-learn's :class:`~sklearn.exceptions.NotFittedError`, so either
+    ``except`` clause catches it.
+    """
+
+
+def n_pool_samples(X_pool):
+    """Number of candidate rows in ``X_pool`` (an array, DataFrame or list)."""
+    shape = getattr(X_pool, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    try:
+        return len(X_pool)
+    except TypeError:
+        raise TypeError(
+            f"X_pool must be an array-like of samples; got {type(X_pool).__name__}."
+        ) from None
+
+
+def check_n_query(X_pool, n_instances):
+    """Validate ``n_instances`` against the pool size without converting ``X_pool``.
+
+    For strategies that hand ``X_pool`` to the classifier as is (which may
+    accept text, images or DataFrames).
+    """
+    return check_n_instances(n_instances, n_pool_samples(X_pool))
 
 
 def check_pool(X_pool, *, allow_nd=False):
@@ -78,13 +110,27 @@ def to_space(transformer, X):
 
 
 def get_proba(classifier, X_pool):
-    """``predict_proba`` of a fitted classifier or learner, with a clear error otherwise."""
+    """``predict_proba`` of a fitted classifier or learner, with a clear error otherwise.
+
+    Raises
+    ------
+    ClassifierNotFittedError
+        (a ``TypeError`` and a ``NotFittedError``) when ``classifier`` is
+        ``None``, has no ``predict_proba``, or is not fitted yet.
+    """
     if classifier is None or not hasattr(classifier, "predict_proba"):
-        raise TypeError(
+        raise ClassifierNotFittedError(
             "this strategy needs a fitted classifier with predict_proba; got "
             f"{type(classifier).__name__ if classifier is not None else None}."
         )
-    proba = np.asarray(classifier.predict_proba(X_pool), dtype=np.float64)
+    try:
+        proba = classifier.predict_proba(X_pool)
+    except NotFittedError as exc:
+        raise ClassifierNotFittedError(
+            f"this strategy needs a fitted classifier, but {type(classifier).__name__} "
+            "is not fitted yet (label a first batch, e.g. with random_sampling)."
+        ) from exc
+    proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 2 or proba.shape[0] != len(X_pool):
         raise ValueError(
             f"predict_proba returned shape {proba.shape}; expected ({len(X_pool)}, n_classes)."
@@ -121,3 +167,84 @@ def query_result(query_idx, scores):
     if query_idx.shape != scores.shape:
         raise ValueError("a strategy must return exactly one score per chosen index")
     return query_idx, scores
+
+
+def row_keys(X):
+    """One uint64 hash per row of ``X``, equal for rows with equal values.
+
+    The values are hashed as float64 bit patterns (``-0.0`` counts as ``0.0``), so
+    rows match exactly, with no tolerance; distinct rows collide with
+    probability about ``2**-64`` per pair, and :func:`labeled_mask` checks
+    candidates exactly anyway.
+    """
+    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    # Adding 0.0 turns -0.0 into 0.0 so that the two zeros hash alike.
+    bits = np.ascontiguousarray(X + 0.0).view(np.uint64)
+    # Odd per-column multipliers from a fixed generator: the hash is the same in every
+    # process and never touches the global RNG.
+    mult = np.random.default_rng(0x5EED).integers(1, 2**63, size=X.shape[1], dtype=np.uint64) | 1
+    keys = np.zeros(X.shape[0], dtype=np.uint64)
+    for j in range(X.shape[1]):
+        # Column by column keeps the temporaries O(n) whatever the width.
+        col = bits[:, j] * mult[j]
+        col ^= col >> np.uint64(29)
+        keys ^= col + np.uint64(j)
+        keys *= np.uint64(0x9E3779B97F4A7C15)
+    return keys
+
+
+def labeled_mask(X_pool, X_labeled):
+    """Boolean mask of the pool rows exactly equal to some row of ``X_labeled``.
+
+    Rows are compared after flattening, by value (not identity): hashing each row
+    (:func:`row_keys`) makes this O((n_pool + n_labeled) * n_features), and the
+    rare hash hits are confirmed by an exact comparison. Returns all ``False``
+    when ``X_labeled`` is ``None`` or its rows have another width than the pool's.
+    """
+    n_pool = len(X_pool)
+    mask = np.zeros(n_pool, dtype=bool)
+    if X_labeled is None or len(X_labeled) == 0 or n_pool == 0:
+        return mask
+    P = np.asarray(X_pool).reshape(n_pool, -1)
+    L = np.asarray(X_labeled).reshape(len(X_labeled), -1)
+    if P.shape[1] != L.shape[1]:
+        return mask
+    try:
+        P = P.astype(np.float64, copy=False)
+        L = L.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        return mask
+    hits = np.flatnonzero(np.isin(row_keys(P), row_keys(L)))
+    if hits.size:
+        labeled_rows = {row.tobytes() for row in (L + 0.0)}
+        confirmed = [i for i in hits if (P[i] + 0.0).tobytes() in labeled_rows]
+        mask[np.asarray(confirmed, dtype=np.intp)] = True
+    return mask
+
+
+def candidate_mask(X_pool, classifier=None, *, X_labeled=None, exclude=None):
+    """Pool rows a strategy may still pick: not labelled already and not in ``exclude``.
+
+    Labelled rows are ``X_labeled`` or else ``classifier.X_training``
+    (:func:`get_labeled`), matched to pool rows by exact value
+    (:func:`labeled_mask`); ``exclude`` is an array of pool indices or a boolean
+    mask over the pool.
+    """
+    n_pool = len(X_pool)
+    mask = ~labeled_mask(X_pool, get_labeled(classifier, X_labeled))
+    if exclude is not None:
+        exclude = np.asarray(exclude)
+        if exclude.dtype == bool:
+            if exclude.shape != (n_pool,):
+                raise ValueError(
+                    f"a boolean exclude must have one entry per pool row ({n_pool}); "
+                    f"got shape {exclude.shape}."
+                )
+            mask &= ~exclude
+        elif exclude.size:
+            if not np.issubdtype(exclude.dtype, np.integer):
+                raise TypeError("exclude must be an array of pool indices or a boolean mask.")
+            if exclude.min() < -n_pool or exclude.max() >= n_pool:
+                raise ValueError(f"exclude holds indices outside the pool of {n_pool} rows.")
+            mask[exclude.ravel()] = False
+    return mask

@@ -1,0 +1,169 @@
+"""skorch net for adversarial semi-supervised active learning (paper 004)."""
+
+import torch
+import torch.nn.functional as F
+from skorch.utils import to_tensor
+
+from ._vaal import VAALNet
+
+UNLABELED_LOSSES = ("pseudo_label", "entropy", None)
+PHASES = ("warmup", "adversarial")
+
+
+def unlabeled_loss(logits, clean_logits, kind, threshold=0.95):
+    """Self-supervised loss ``L_C^U`` (eq. 3) on the class logits of unlabelled rows.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, K)
+        Logits of the noisy view: the classifier applied to a sampled code.
+    clean_logits : Tensor of shape (n, K)
+        Logits of the clean view (the posterior mean), used as the target of
+        ``"pseudo_label"``; no gradient flows through them.
+    kind : {"pseudo_label", "entropy", None}
+        ``"pseudo_label"``: cross-entropy to the clean view's arg-max class
+        where its probability is at least ``threshold``, averaged over all
+        rows (Lee, 2013; the confidence mask of FixMatch, Sohn et al., 2020).
+        ``"entropy"``: mean prediction entropy minus the entropy of the mean
+        prediction, i.e. minus the mutual information between rows and classes
+        (Grandvalet & Bengio, 2005; Krause et al., 2010): confident
+        predictions that still use every class. ``None``: 0.
+    threshold : float, default=0.95
+
+    Returns
+    -------
+    loss : scalar Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvaeal._net import unlabeled_loss
+    >>> logits = torch.tensor([[10.0, 0.0], [0.0, 10.0]])
+    >>> round(unlabeled_loss(logits, logits, "pseudo_label").item(), 3)
+    0.0
+    >>> round(unlabeled_loss(logits, logits, "entropy").item(), 2)
+    -0.69
+    """
+    if kind is None or len(logits) == 0:
+        return logits.sum() * 0.0
+    logits = logits.float()
+    if kind == "pseudo_label":
+        with torch.no_grad():
+            proba = torch.softmax(clean_logits.float(), dim=1)
+            confidence, target = proba.max(dim=1)
+            mask = (confidence >= threshold).float()
+        ce = F.cross_entropy(logits, target, reduction="none")
+        # Averaged over all rows, not the confident ones: the term grows as the
+        # classifier becomes sure of more rows, a built-in ramp-up.
+        return (ce * mask).mean()
+    if kind == "entropy":
+        log_p = torch.log_softmax(logits, dim=1)
+        p = log_p.exp()
+        conditional = -(p * log_p).sum(dim=1).mean()
+        marginal = p.mean(dim=0)
+        marginal_entropy = -(marginal * torch.log(marginal + 1e-12)).sum()
+        return conditional - marginal_entropy
+    raise ValueError(f"unlabeled_loss must be one of {UNLABELED_LOSSES}; got {kind!r}.")
+
+
+class ASSALNet(VAALNet):
+    """VAE, latent classifier and latent sampler trained with eqs. 1-6 of paper 004.
+
+    ``fit(X, y)`` takes rows and integer class indices, ``-1`` marking
+    unlabelled rows. With ``phase="warmup"`` (Algorithm 2) each step makes
+    one update of encoder, generator and classifier with
+    ``vae_weight * ELBO / n_features + supervised_weight * CE_L + unlabeled_weight * L_U``;
+    with ``phase="adversarial"`` (Algorithm 1) it adds
+    ``adversarial_weight * L_adv`` (eq. 4) and, after ``n_vae_steps`` such
+    updates, one update of the sampler with eq. 5. The KL terms of eqs. 2
+    and 3 are those of eq. 1, so they are counted once, in the ELBO.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        Returns ``(x_hat, mu, logvar, logits)``, e.g. :class:`~skvaeal.nn.ASSALModule`.
+    discriminator : torch.nn.Module class or instance
+    vae_weight, supervised_weight, unlabeled_weight : float, default=1.0
+        ``lambda_1``, ``lambda_2`` and ``lambda_3`` of eq. 6.
+    adversarial_weight : float, default=1.0
+        ``lambda_4`` of eq. 6.
+    unlabeled_loss : {"pseudo_label", "entropy", None}, default="pseudo_label"
+        The target ``h`` of eq. 3; see :func:`unlabeled_loss`.
+    threshold : float, default=0.95
+        Confidence a pseudo-label needs.
+    phase : {"warmup", "adversarial"}, default="adversarial"
+    n_vae_steps : int, default=1
+        Updates of the VAE per update of the sampler (one in Algorithm 1).
+    **kwargs
+        Everything :class:`VAALNet` accepts.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvaeal._net import ASSALNet
+    >>> from skvaeal.nn import (ASSALModule, LatentClassifier, LatentDiscriminator,
+    ...                         MLPDecoder, MLPEncoder)
+    >>> net = ASSALNet(ASSALModule, module__encoder=MLPEncoder(4, 2),
+    ...                module__decoder=MLPDecoder(2, 4),
+    ...                module__classifier=LatentClassifier(2, 2),
+    ...                discriminator=LatentDiscriminator(2, (8,)), max_epochs=1,
+    ...                train_split=None, verbose=0)
+    >>> y = torch.tensor([0, 1, 0, 1] + [-1] * 12)
+    >>> net = net.fit(torch.rand(16, 4), y)
+    >>> net.predict_proba(torch.rand(3, 4)).shape
+    (3, 2)
+    """
+
+    def __init__(self, module, *args, discriminator, vae_weight=1.0, supervised_weight=1.0,
+                 unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
+                 threshold=0.95, phase="adversarial", n_vae_steps=1, **kwargs):
+        self.vae_weight = vae_weight
+        self.supervised_weight = supervised_weight
+        self.unlabeled_weight = unlabeled_weight
+        self.unlabeled_loss = unlabeled_loss
+        self.threshold = threshold
+        self.phase = phase
+        super().__init__(module, *args, discriminator=discriminator,
+                         adversarial_weight=adversarial_weight, n_vae_steps=n_vae_steps,
+                         **kwargs)
+
+    def _vae_loss(self, X, y, labeled):
+        if self.phase not in PHASES:
+            raise ValueError(f"phase must be one of {PHASES}; got {self.phase!r}.")
+        with self._autocast():
+            outputs = self.module_(X)
+            x_hat, mu, logvar, logits = outputs
+        loss = self.vae_weight * self._elbo(outputs, X).mean()
+        if self.supervised_weight and bool(labeled.any()):
+            ce = F.cross_entropy(logits[labeled].float(), y[labeled])
+            loss = loss + self.supervised_weight * ce
+        unlabeled = ~labeled
+        if self.unlabeled_weight and self.unlabeled_loss is not None and bool(unlabeled.any()):
+            with torch.no_grad(), self._autocast():
+                clean = self.module_.classify(mu[unlabeled].detach())
+            loss = loss + self.unlabeled_weight * unlabeled_loss(
+                logits[unlabeled], clean, self.unlabeled_loss, self.threshold)
+        if self.phase == "adversarial" and self.adversarial_weight:
+            loss = loss + self.adversarial_weight * self._adversarial_loss(mu, labeled)
+        return loss, outputs
+
+    def train_step(self, batch, **fit_params):
+        if self.phase == "adversarial":
+            return super().train_step(batch, **fit_params)
+        # Algorithm 2: the sampler does not exist yet, only E, G and C learn.
+        self._set_training(True)
+        X, y, labeled = self._batch_tensors(batch)
+        self.optimizer_.zero_grad()
+        loss, outputs = self._vae_loss(X, y, labeled)
+        loss.backward()
+        self.optimizer_.step()
+        return {"loss": loss.detach(), "y_pred": outputs[0].detach()}
+
+    # ----------------------------------------------------------------- inference
+    def predict_proba(self, X):
+        """Class probabilities ``p(y | mu(x))`` as a float32 array."""
+        def fn(xb):
+            return torch.softmax(self.module_.classify(self.module_.encode(xb)[0]).float(), dim=1)
+
+        return self._map_batches(fn, X)
+

@@ -1,0 +1,21 @@
+"""Active learning: a modAL-compatible learner, simulations, results and plots."""
+
+from ._cv import AdaptiveStratifiedKFold
+from ._learner import ActiveLearner, check_query_result
+from ._paper0 import SVC_PARAM_GRID, make_svc_search, paper0_arms
+from ._plotting import plot_learning_curves
+from ._results import ActiveLearningResults
+from ._simulation import Arm, simulate_active_learning
+
+__all__ = [
+    "ActiveLearner",
+    "ActiveLearningResults",
+    "AdaptiveStratifiedKFold",
+    "Arm",
+    "SVC_PARAM_GRID",
+    "check_query_result",
+    "make_svc_search",
+    "paper0_arms",
+    "plot_learning_curves",
+    "simulate_active_learning",
+]

@@ -1,0 +1,147 @@
+"""The result object of :func:`~skvaeal.active.simulate_active_learning`."""
+
+import numpy as np
+
+
+class ActiveLearningResults:
+    """Accuracy, queried rows and timings of an active-learning simulation.
+
+    Arrays are indexed ``[strategy, trial, budget]``, strategies in the order
+    of ``names`` and budgets in the order of ``budgets``.
+
+    Attributes
+    ----------
+    names : list of str
+        The compared strategies (arms).
+    budgets : ndarray of shape (n_budgets,)
+        Numbers of labelled rows.
+    accuracy : ndarray of shape (n_strategies, n_trials, n_budgets)
+        Test accuracy.
+    query_time : ndarray of shape (n_strategies, n_trials, n_budgets)
+        Seconds spent choosing rows (for ``"incremental"``, the batch that
+        reached this budget).
+    fit_time : ndarray of shape (n_strategies, n_trials, n_budgets)
+        Seconds spent fitting the model.
+    single_class : ndarray of bool, same shape
+        Where the labelled set held a single class (constant prediction).
+    indices : dict of str to list
+        ``indices[name][trial][j]``: the pool indices labelled at ``budgets[j]``.
+    protocol : {"one-shot", "incremental"}
+    seeds : ndarray of shape (n_trials,)
+        The per-trial seeds.
+    """
+
+    def __init__(self, *, names, budgets, accuracy, query_time, fit_time, indices,
+                 single_class, protocol, seeds):
+        self.names = list(names)
+        self.budgets = np.asarray(budgets)
+        self.accuracy = accuracy
+        self.query_time = query_time
+        self.fit_time = fit_time
+        self.indices = indices
+        self.single_class = single_class
+        self.protocol = protocol
+        self.seeds = np.asarray(seeds)
+
+    @property
+    def n_trials(self):
+        """Number of trials."""
+        return self.accuracy.shape[1]
+
+    def summary(self):
+        """Mean and standard deviation of test accuracy per strategy and budget.
+
+        Returns
+        -------
+        summary : dict of str to dict
+            ``summary[name]`` holds ``"budget"``, ``"mean"``, ``"std"``
+            (population std over trials), ``"query_time"`` and ``"fit_time"``
+            (mean seconds), each an array of shape ``(n_budgets,)``.
+        """
+        out = {}
+        for a, name in enumerate(self.names):
+            out[name] = {
+                "budget": self.budgets.copy(),
+                "mean": np.nanmean(self.accuracy[a], axis=0),
+                "std": np.nanstd(self.accuracy[a], axis=0),
+                "query_time": self.query_time[a].mean(axis=0),
+                "fit_time": self.fit_time[a].mean(axis=0),
+            }
+        return out
+
+    def format_table(self, digits=3):
+        """Mean ± std accuracy as a text table: a row per budget, a column per strategy.
+
+        Parameters
+        ----------
+        digits : int, default=3
+            Decimals shown.
+
+        Returns
+        -------
+        table : str
+        """
+        summary = self.summary()
+        cells = [[f"{s['mean'][j]:.{digits}f} ± {s['std'][j]:.{digits}f}"
+                  for s in summary.values()] for j in range(len(self.budgets))]
+        header = ["budget", *self.names]
+        rows = [[str(b), *row] for b, row in zip(self.budgets.tolist(), cells)]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths)),
+                 "  ".join("-" * w for w in widths)]
+        lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
+        return "\n".join(lines)
+
+    def __str__(self):
+        return (f"Test accuracy, mean ± std over {self.n_trials} trials "
+                f"({self.protocol} protocol):\n{self.format_table()}")
+
+    def __repr__(self):
+        return (f"ActiveLearningResults(names={self.names}, budgets={self.budgets.tolist()}, "
+                f"n_trials={self.n_trials}, protocol={self.protocol!r})")
+
+    def to_records(self):
+        """One dict per (strategy, trial, budget): a tidy, JSON-ready list.
+
+        Keys: ``strategy``, ``trial``, ``budget``, ``accuracy``, ``query_time``,
+        ``fit_time``, ``single_class``.
+        """
+        records = []
+        for a, name in enumerate(self.names):
+            for t in range(self.n_trials):
+                for j, budget in enumerate(self.budgets.tolist()):
+                    records.append({
+                        "strategy": name, "trial": t, "budget": int(budget),
+                        "accuracy": float(self.accuracy[a, t, j]),
+                        "query_time": float(self.query_time[a, t, j]),
+                        "fit_time": float(self.fit_time[a, t, j]),
+                        "single_class": bool(self.single_class[a, t, j]),
+                    })
+        return records
+
+    def to_frame(self):
+        """The records of :meth:`to_records` as a :class:`pandas.DataFrame`."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("to_frame needs pandas; pip install pandas.") from exc
+        return pd.DataFrame.from_records(self.to_records())
+
+    def plot(self, ax=None, *, std=True, title=None):
+        """Mean ± std accuracy against the budget, a curve per strategy.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Draw here; ``None`` creates a new figure.
+        std : bool, default=True
+            Shade one standard deviation around each mean.
+        title : str, default=None
+
+        Returns
+        -------
+        ax : matplotlib.axes.Axes
+        """
+        from ._plotting import plot_learning_curves
+
+        return plot_learning_curves(self, ax=ax, std=std, title=title)

@@ -1,0 +1,390 @@
+"""ASSALClassifier: adversarial semi-supervised active learning (paper 004)."""
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .._net import ASSALNet
+from .._net._assal import UNLABELED_LOSSES
+from .._net._vaal import UNLABELED
+from ..nn import ASSALModule, LatentClassifier, LatentDiscriminator
+from ..utils import check_positive_int, resolve_device, torch_rng_scope
+from ._vaal import _AdversarialVAEBase, _check_real, labeled_mask
+
+
+def _expected_failed_checks():
+    """scikit-learn estimator checks that :class:`ASSALClassifier` is expected to fail.
+
+    Returns
+    -------
+    dict
+        Check name -> reason, for
+        ``parametrize_with_checks(..., expected_failed_checks=...)``.
+    """
+    return {
+        "check_classifiers_train": (
+            "a neural network trained for the few epochs the checks can afford does not "
+            "reach the check's accuracy threshold on its tiny data sets"
+        ),
+    }
+
+
+class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
+    """Adversarial semi-supervised active learning classifier (paper 004).
+
+    An encoder ``E`` and a generator ``G`` form a VAE trained on all rows
+    (eq. 1); a classifier ``C`` on the latent code learns from the labels
+    (eq. 2) and from a self-supervised target on the unlabelled rows (eq. 3);
+    a sampler ``D`` on the mean code learns to tell labelled from unlabelled
+    rows (eq. 5) while the encoder learns to fool it (eq. 4). Training first
+    runs the warm-up of Algorithm 2 (no sampler) for ``warmup_epochs``, then
+    Algorithm 1 for ``max_epochs``, minimising eq. 6,
+    ``vae_weight * L_VAE + supervised_weight * L_C^L + unlabeled_weight * L_C^U
+    + adversarial_weight * L_adv``.
+
+    ``fit(X, y)`` follows scikit-learn's semi-supervised convention: ``y == -1``
+    marks unlabelled rows. :meth:`score_samples` returns the sampler's
+    probability that a row is labelled; :func:`~skvaeal.query.assal_sampling`
+    queries the lowest (Algorithm 3).
+
+    Parameters
+    ----------
+    latent_dim : int, default=32
+    architecture : {"auto", "mlp", "conv"} or (encoder, decoder), default="auto"
+        As in :class:`~skvaeal.VAETransformer`.
+    input_shape : "auto", None or tuple of int, default="auto"
+    hidden_dims : tuple of int, default=None
+        Encoder widths (the decoder mirrors them); see :class:`~skvaeal.VAETransformer`.
+    classifier_dims : tuple of int, default=(128,)
+        Hidden widths of the latent classifier ``C``.
+    discriminator_dims : tuple of int, default=(512, 512)
+        Hidden widths of the sampler ``D``.
+    beta : float, default=1.0
+        Weight of the KL terms.
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+    vae_weight : float, default=1.0
+        ``lambda_1``: the ELBO (eq. 1) is taken per input feature, as in
+        :class:`VAALSampler`, so the weights compare per-feature
+        reconstruction with per-row cross-entropies.
+    supervised_weight : float, default=1.0
+        ``lambda_2``, on the labelled cross-entropy.
+    unlabeled_weight : float, default=1.0
+        ``lambda_3``, on the self-supervised loss of the unlabelled rows.
+    adversarial_weight : float, default=1.0
+        ``lambda_4``, on the encoder's adversarial loss.
+    unlabeled_loss : {"pseudo_label", "entropy"} or None, default="pseudo_label"
+        The target ``h`` of eq. 3, which the paper leaves open.
+        ``"pseudo_label"``: the class the classifier predicts from the mean
+        code, where its probability is at least ``threshold``, is the target
+        for the prediction from a sampled code (confidence-thresholded
+        pseudo-labels, Lee 2013 / FixMatch; the sampling noise makes it a
+        consistency loss too). ``"entropy"``: entropy minimisation with a
+        class-balance term (minus the mutual information between rows and
+        predicted classes). ``None``: the unlabelled rows only shape the VAE
+        and the sampler.
+    threshold : float in (0, 1], default=0.95
+        Confidence a pseudo-label needs.
+    warmup_epochs : int, default=10
+        Epochs of Algorithm 2 before the adversarial training; 0 skips it.
+        A warm-started :meth:`fit` skips it too.
+    max_epochs : int, default=20
+        Epochs of Algorithm 1 per call to :meth:`fit`; an epoch is one pass
+        over the larger pool.
+    batch_size : int, default=128
+        Rows of each pool per step; also the inference batch size.
+    lr : float, default=5e-4
+    optimizer : str or torch.optim.Optimizer subclass, default="adam"
+    n_vae_steps : int, default=1
+        VAE updates per sampler update.
+    precision : {"float32", "bfloat16"}, default="float32"
+    channels_last : bool, default=False
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+    random_state : int, RandomState instance or None, default=None
+        An int makes training reproducible on CPU; global RNGs are untouched.
+    warm_start : bool, default=False
+        When True and already fitted (or warmed up with :meth:`fit_warmup`)
+        on rows of the same width, :meth:`fit` continues training the current
+        networks without a new warm-up; a classifier head is rebuilt only
+        when the set of classes changed.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    net_ : skvaeal._net.ASSALNet
+        ``net_.module_`` holds ``encoder``, ``decoder`` and ``classifier``;
+        ``net_.discriminator_`` is the sampler.
+    device_ : torch.device
+    likelihood_ : {"bernoulli", "gaussian"}
+    n_fits_ : int
+    loss_curve_ : list of float
+        Mean training loss (eq. 8 during warm-up, eq. 6 after) per epoch.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skvaeal import ASSALClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:300] / 16.0, y[:300].copy()
+    >>> y[50:] = -1
+    >>> clf = ASSALClassifier(latent_dim=8, warmup_epochs=1, max_epochs=2, random_state=0)
+    >>> clf = clf.fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    >>> clf.score_samples(X[:2]).shape
+    (2,)
+    """
+
+    def __init__(self, latent_dim=32, *, architecture="auto", input_shape="auto",
+                 hidden_dims=None, classifier_dims=(128,), discriminator_dims=(512, 512),
+                 beta=1.0, likelihood="auto", vae_weight=1.0, supervised_weight=1.0,
+                 unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
+                 threshold=0.95, warmup_epochs=10, max_epochs=20, batch_size=128, lr=5e-4,
+                 optimizer="adam", n_vae_steps=1, precision="float32", channels_last=False,
+                 device="auto", random_state=None, warm_start=False, verbose=0):
+        self.latent_dim = latent_dim
+        self.architecture = architecture
+        self.input_shape = input_shape
+        self.hidden_dims = hidden_dims
+        self.classifier_dims = classifier_dims
+        self.discriminator_dims = discriminator_dims
+        self.beta = beta
+        self.likelihood = likelihood
+        self.vae_weight = vae_weight
+        self.supervised_weight = supervised_weight
+        self.unlabeled_weight = unlabeled_weight
+        self.adversarial_weight = adversarial_weight
+        self.unlabeled_loss = unlabeled_loss
+        self.threshold = threshold
+        self.warmup_epochs = warmup_epochs
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.n_vae_steps = n_vae_steps
+        self.precision = precision
+        self.channels_last = channels_last
+        self.device = device
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ helpers
+    def _check_params(self, X):
+        likelihood, optimizer = self._check_common(X)
+        for name in ("vae_weight", "supervised_weight", "unlabeled_weight"):
+            _check_real(getattr(self, name), name)
+        check_positive_int(self.warmup_epochs, "warmup_epochs", minimum=0)
+        if self.unlabeled_loss not in UNLABELED_LOSSES:
+            raise ValueError(
+                f"unlabeled_loss must be one of {UNLABELED_LOSSES}; got {self.unlabeled_loss!r}.")
+        threshold = _check_real(self.threshold, "threshold", strict=True)
+        if threshold > 1:
+            raise ValueError(f"threshold must be in (0, 1]; got {self.threshold!r}.")
+        dims = self.classifier_dims
+        if (not isinstance(dims, (tuple, list))
+                or not all(isinstance(d, numbers.Integral) and d > 0 for d in dims)):
+            raise ValueError(f"classifier_dims must be a tuple of positive ints; got {dims!r}.")
+        return likelihood, optimizer
+
+    def _new_head(self, n_classes):
+        return LatentClassifier(self.latent_dim, n_classes, tuple(self.classifier_dims))
+
+    def _new_net(self, X, n_classes, likelihood, optimizer):
+        self.device_ = resolve_device(self.device)
+        self.likelihood_ = likelihood
+        encoder, decoder, self.architecture_, self.input_shape_ = (
+            self._build_vae_parts(X.shape[1]))
+        kwargs = self._net_kwargs(likelihood, optimizer)
+        self.net_ = ASSALNet(
+            ASSALModule, module__encoder=encoder, module__decoder=decoder,
+            module__classifier=self._new_head(n_classes),
+            discriminator=LatentDiscriminator(self.latent_dim, tuple(self.discriminator_dims)),
+            vae_weight=self.vae_weight, supervised_weight=self.supervised_weight,
+            unlabeled_weight=self.unlabeled_weight, unlabeled_loss=self.unlabeled_loss,
+            threshold=self.threshold, phase="warmup", **kwargs)
+        self.net_.initialize()
+        self.n_fits_ = 0
+
+    def _sync_net_params(self):
+        # Let set_params between warm-started fits reach the live net.
+        for name in ("vae_weight", "supervised_weight", "unlabeled_weight", "adversarial_weight",
+                     "unlabeled_loss", "threshold", "n_vae_steps"):
+            setattr(self.net_, name, getattr(self, name))
+        self.net_.criterion_.beta = self.beta
+
+    def _run(self, X32, target, phase, epochs):
+        self.net_.phase = phase
+        self.net_.partial_fit(X32, target, epochs=epochs)
+
+    def _encode_y(self, y):
+        """``(classes, target)``: classes of the labelled rows, int targets with -1."""
+        mask = labeled_mask(y)
+        if not mask.any():
+            raise ValueError(
+                "y has no labelled rows (all are -1); ASSALClassifier needs at least one "
+                "labelled row per class. Use fit_warmup(X) for a label-free warm-up.")
+        y_labeled = y[mask]
+        if y_labeled.dtype == object:
+            y_labeled = y_labeled.astype(str) if all(
+                isinstance(v, str) for v in y_labeled) else y_labeled
+        check_classification_targets(y_labeled)
+        classes, codes = np.unique(y_labeled, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"The labelled rows of y hold a single class ({classes[0]!r}); "
+                "ASSALClassifier needs at least 2 classes.")
+        target = np.full(len(y), UNLABELED, dtype=np.int64)
+        target[mask] = codes
+        return classes, target
+
+    # --------------------------------------------------------------- public API
+    def fit(self, X, y):
+        """Train on labelled and unlabelled rows (``y == -1``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            All rows, labelled and unlabelled.
+        y : array-like of shape (n_samples,)
+            Class labels, ``-1`` for unlabelled rows.
+
+        Returns
+        -------
+        self : ASSALClassifier
+        """
+        warm = self._can_warm_start(np.shape(X)[1] if np.ndim(X) == 2 else None)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=not warm,
+                             y_numeric=False, multi_output=False)
+        y = column_or_1d(y, warn=True)
+        classes, target = self._encode_y(y)
+        likelihood, optimizer = self._check_params(X)
+        warm = warm and likelihood == self.likelihood_
+        X32 = torch.tensor(X, dtype=torch.float32)
+        target = torch.from_numpy(target)
+        if warm:
+            with torch_rng_scope(self._seed(self.n_fits_ + 1), self.device_):
+                self._sync_net_params()
+                if not np.array_equal(getattr(self, "classes_", None), classes):
+                    # New classes: keep the learnt representation, start a new head.
+                    self.net_.module_.classifier = self._new_head(len(classes)).to(self.device_)
+                    self.net_.initialize_optimizer()
+                self.classes_ = classes
+                self._run(X32, target, "adversarial", self.max_epochs)
+        else:
+            self.classes_ = classes
+            with torch_rng_scope(self._seed(0), resolve_device(self.device)):
+                self._new_net(X, len(classes), likelihood, optimizer)
+                if self.warmup_epochs:
+                    self._run(X32, target, "warmup", self.warmup_epochs)
+                self._run(X32, target, "adversarial", self.max_epochs)
+        self.n_fits_ += 1
+        self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
+        return self
+
+    def fit_warmup(self, X, y=None):
+        """Run only the warm-up (Algorithm 2), e.g. before any label exists.
+
+        With ``y=None`` every row is unlabelled and only the VAE learns, which
+        is what a cold start needs: :meth:`transform` then gives the warm-up
+        latent space in which :func:`~skvaeal.query.vae_coreset_sampling` or
+        :func:`~skvaeal.query.k_center_greedy` can pick the first rows to
+        label. With ``warm_start=True`` a later :meth:`fit` continues from
+        these weights and skips its own warm-up.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Optional labels with ``-1`` for unlabelled rows.
+
+        Returns
+        -------
+        self : ASSALClassifier
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skvaeal import ASSALClassifier
+        >>> X = load_digits().data[:200] / 16.0
+        >>> clf = ASSALClassifier(latent_dim=4, warmup_epochs=1, random_state=0)
+        >>> clf.fit_warmup(X).transform(X[:3]).shape
+        (3, 4)
+        """
+        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=True)
+        if y is None:
+            classes, target = None, np.full(len(X), UNLABELED, dtype=np.int64)
+        else:
+            y = column_or_1d(np.asarray(y), warn=True)
+            if len(y) != len(X):
+                raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+            classes, target = self._encode_y(y)
+        likelihood, optimizer = self._check_params(X)
+        epochs = max(int(self.warmup_epochs), 1)
+        device = resolve_device(self.device)
+        with torch_rng_scope(self._seed(0), device):
+            # Without labels the head's size is unknown; fit() rebuilds it.
+            self._new_net(X, len(classes) if classes is not None else 1, likelihood, optimizer)
+            self._run(torch.tensor(X, dtype=torch.float32), torch.from_numpy(target),
+                      "warmup", epochs)
+        if classes is not None:
+            self.classes_ = classes
+        elif hasattr(self, "classes_"):
+            del self.classes_
+        self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
+        return self
+
+    def _check_classifier_fitted(self):
+        check_is_fitted(self, "net_")
+        if not hasattr(self, "classes_"):
+            raise NotFittedError(
+                "This ASSALClassifier was only warmed up without labels; call fit(X, y) "
+                "before predicting.")
+
+    def predict_proba(self, X):
+        """Class probabilities from the classifier on the mean code.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        self._check_classifier_fitted()
+        X = self._validate_X(X)
+        proba = self.net_.predict_proba(X).astype(np.float64)
+        # float32 softmax rows may miss 1 by an ulp; sklearn users expect exact sums.
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,185 @@
+"""Uncertainty sampling on ``predict_proba``: least confident, margin and entropy.
+
+Each strategy has a pure numpy score function beside it (``*_scores``) that maps
+an ``(n_samples, n_classes)`` probability matrix to one uncertainty per row,
+higher meaning more uncertain; the strategy queries the highest scores.
+"""
+
+import numpy as np
+from scipy.special import entr
+
+from ._base import check_n_query, get_proba, query_result, top_k
+
+__all__ = [
+    "entropy_sampling",
+    "entropy_scores",
+    "least_confident_scores",
+    "margin_sampling",
+    "margin_scores",
+    "uncertainty_sampling",
+]
+
+
+def _check_proba(proba):
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2 or proba.shape[1] < 1:
+        raise ValueError(
+            f"proba must be a 2-D array of shape (n_samples, n_classes); got shape {proba.shape}."
+        )
+    if not np.all(np.isfinite(proba)):
+        raise ValueError("proba must be finite.")
+    return proba
+
+
+def least_confident_scores(proba):
+    """Least-confidence uncertainty, ``1 - max_k p_k``, per row.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities (rows summing to 1).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        In ``[0, 1 - 1/n_classes]`` for probability rows; higher is more uncertain.
+
+    Examples
+    --------
+    >>> from skvaeal.query import least_confident_scores
+    >>> least_confident_scores([[0.9, 0.1], [0.5, 0.5]])
+    array([0.1, 0.5])
+    """
+    proba = _check_proba(proba)
+    return 1.0 - proba.max(axis=1)
+
+
+def margin_scores(proba):
+    """Margin uncertainty, ``1 - (p_(1) - p_(2))``, per row.
+
+    ``p_(1)`` and ``p_(2)`` are the two largest probabilities of the row (``p_(2)``
+    is 0 with a single class). One minus the margin, so that, as for the other
+    scores, higher means more uncertain.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities (rows summing to 1).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        In ``[0, 1]`` for probability rows; 1 when the top two classes tie.
+
+    Examples
+    --------
+    >>> from skvaeal.query import margin_scores
+    >>> margin_scores([[0.9, 0.1], [0.5, 0.5]])
+    array([0.2, 1. ])
+    """
+    proba = _check_proba(proba)
+    if proba.shape[1] == 1:
+        return 1.0 - proba[:, 0]
+    # A partition finds the top two in O(n_classes) per row, no full sort.
+    top2 = np.partition(proba, proba.shape[1] - 2, axis=1)[:, -2:]
+    return 1.0 - (top2[:, 1] - top2[:, 0])
+
+
+def entropy_scores(proba):
+    """Shannon entropy (in nats), ``-sum_k p_k log p_k``, per row.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities (rows summing to 1); ``0 log 0`` counts as 0.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        In ``[0, log(n_classes)]`` for probability rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal.query import entropy_scores
+    >>> s = entropy_scores([[1.0, 0.0], [0.5, 0.5]])
+    >>> bool(s[0] == 0.0), bool(np.isclose(s[1], np.log(2)))
+    (True, True)
+    """
+    proba = _check_proba(proba)
+    # entr is exact at 0 (no 0 * log 0 = nan), and clipping keeps rounding noise
+    # slightly below 0 from giving a nan.
+    return entr(np.clip(proba, 0.0, None)).sum(axis=1)
+
+
+def _uncertainty_query(score_func, classifier, X_pool, n_instances, random_state):
+    n_instances = check_n_query(X_pool, n_instances)
+    scores = score_func(get_proba(classifier, X_pool))
+    query_idx = top_k(scores, n_instances, random_state)
+    return query_result(query_idx, scores[query_idx])
+
+
+_STRATEGY_DOC = """{summary}
+
+    Parameters
+    ----------
+    classifier : fitted classifier or active learner
+        Anything with ``predict_proba``: a fitted scikit-learn classifier or
+        pipeline, skvaeal's or modAL's ``ActiveLearner``.
+    X_pool : array-like of shape (n_samples, ...)
+        Candidates, in the form ``classifier.predict_proba`` accepts.
+    n_instances : int, default=1
+        Number of samples to query, from 1 to ``n_samples``.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties between equal scores; the same int gives the same indices.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,)
+        Indices into ``X_pool``, most uncertain first.
+    scores : ndarray of shape (n_instances,)
+        Their uncertainty, :func:`{score_func}`.
+
+    Raises
+    ------
+    ValueError
+        If ``n_instances`` is < 1 or larger than the pool.
+    TypeError
+        If ``classifier`` is ``None``, not fitted, or has no ``predict_proba``
+        (:class:`~skvaeal.query.ClassifierNotFittedError`).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skvaeal.query import {name}
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=500).fit(X[::10], y[::10])
+    >>> query_idx, scores = {name}(clf, X, n_instances=3, random_state=0)
+    >>> query_idx.shape, scores.shape
+    ((3,), (3,))
+    """
+
+
+def uncertainty_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
+    return _uncertainty_query(least_confident_scores, classifier, X_pool, n_instances,
+                              random_state)
+
+
+def margin_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
+    return _uncertainty_query(margin_scores, classifier, X_pool, n_instances, random_state)
+
+
+def entropy_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
+    return _uncertainty_query(entropy_scores, classifier, X_pool, n_instances, random_state)
+
+
+uncertainty_sampling.__doc__ = _STRATEGY_DOC.format(
+    summary="Query the least confident samples, highest ``1 - max_k p_k`` first.",
+    score_func="least_confident_scores", name="uncertainty_sampling")
+margin_sampling.__doc__ = _STRATEGY_DOC.format(
+    summary="Query the samples with the smallest gap between their two likeliest classes.",
+    score_func="margin_scores", name="margin_sampling")
+entropy_sampling.__doc__ = _STRATEGY_DOC.format(
+    summary="Query the samples whose predicted class distribution has the highest entropy.",
+    score_func="entropy_scores", name="entropy_sampling")
