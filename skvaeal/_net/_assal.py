@@ -2,11 +2,12 @@
 
 import torch
 import torch.nn.functional as F
-from skorch.utils import to_tensor
+
+from ..nn import reparameterize
 
 from ._vaal import VAALNet
 
-UNLABELED_LOSSES = ("pseudo_label", "entropy", None)
+UNLABELED_LOSSES = ("pseudo_label", "entropy", "vat", None)
 PHASES = ("warmup", "adversarial")
 
 
@@ -87,10 +88,21 @@ class ASSALNet(VAALNet):
         ``lambda_1``, ``lambda_2`` and ``lambda_3`` of eq. 6.
     adversarial_weight : float, default=1.0
         ``lambda_4`` of eq. 6.
-    unlabeled_loss : {"pseudo_label", "entropy", None}, default="pseudo_label"
-        The target ``h`` of eq. 3; see :func:`unlabeled_loss`.
+    unlabeled_loss : {"pseudo_label", "entropy", "vat", None}, default="pseudo_label"
+        The target ``h`` of eq. 3; see :func:`unlabeled_loss`. ``"vat"``:
+        virtual adversarial training, the KL divergence between the
+        predictions for x and for x moved ``vat_epsilon`` in the most
+        sensitive direction.
     threshold : float, default=0.95
         Confidence a pseudo-label needs.
+    vat_epsilon : float, default=2.0
+        L2 norm of the virtual adversarial perturbation, in input units,
+        for ``unlabeled_loss="vat"``.
+    input_dropout : float in [0, 1), default=0.0
+        Fraction of input features zeroed at random in the view the
+        classifier learns from (labelled cross-entropy and the noisy side of
+        the unlabelled loss); the VAE and the pseudo-label targets always see
+        the clean rows.
     phase : {"warmup", "adversarial"}, default="adversarial"
     n_vae_steps : int, default=1
         Updates of the VAE per update of the sampler (one in Algorithm 1).
@@ -116,12 +128,16 @@ class ASSALNet(VAALNet):
 
     def __init__(self, module, *args, discriminator, vae_weight=1.0, supervised_weight=1.0,
                  unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
-                 threshold=0.95, phase="adversarial", n_vae_steps=1, **kwargs):
+                 threshold=0.95, vat_epsilon=2.0, input_dropout=0.0, phase="adversarial",
+                 n_vae_steps=1,
+                 **kwargs):
         self.vae_weight = vae_weight
         self.supervised_weight = supervised_weight
         self.unlabeled_weight = unlabeled_weight
         self.unlabeled_loss = unlabeled_loss
         self.threshold = threshold
+        self.vat_epsilon = vat_epsilon
+        self.input_dropout = input_dropout
         self.phase = phase
         super().__init__(module, *args, discriminator=discriminator,
                          adversarial_weight=adversarial_weight, n_vae_steps=n_vae_steps,
@@ -133,12 +149,21 @@ class ASSALNet(VAALNet):
         with self._autocast():
             outputs = self.module_(X)
             x_hat, mu, logvar, logits = outputs
+            if self.input_dropout:
+                # The classifier's view: masked inputs (as in denoising autoencoders)
+                # regularise the few labelled rows and make pseudo-labelling a
+                # consistency loss between a clean and a corrupted view.
+                keep = torch.rand_like(X) >= self.input_dropout
+                mu_s, logvar_s = self.module_.encode(X * keep)
+                logits = self.module_.classify(reparameterize(mu_s, logvar_s))
         loss = self.vae_weight * self._elbo(outputs, X).mean()
         if self.supervised_weight and bool(labeled.any()):
             ce = F.cross_entropy(logits[labeled].float(), y[labeled])
             loss = loss + self.supervised_weight * ce
         unlabeled = ~labeled
-        if self.unlabeled_weight and self.unlabeled_loss is not None and bool(unlabeled.any()):
+        if self.unlabeled_loss == "vat" and self.unlabeled_weight and bool(unlabeled.any()):
+            loss = loss + self.unlabeled_weight * self._vat_loss(X[unlabeled], mu[unlabeled])
+        elif self.unlabeled_weight and self.unlabeled_loss is not None and bool(unlabeled.any()):
             with torch.no_grad(), self._autocast():
                 clean = self.module_.classify(mu[unlabeled].detach())
             loss = loss + self.unlabeled_weight * unlabeled_loss(
@@ -146,6 +171,30 @@ class ASSALNet(VAALNet):
         if self.phase == "adversarial" and self.adversarial_weight:
             loss = loss + self.adversarial_weight * self._adversarial_loss(mu, labeled)
         return loss, outputs
+
+    def _vat_loss(self, X, mu):
+        """Virtual adversarial training (Miyato et al., 2018) on the mean-code classifier.
+
+        The target ``h`` is the classifier's own (detached) prediction for x;
+        the loss is its KL divergence to the prediction for ``x + r_adv``,
+        where ``r_adv`` (norm ``vat_epsilon``) is the direction that changes
+        the prediction most, found with one power iteration.
+        """
+        def predict_log(x):
+            return torch.log_softmax(
+                self.module_.classify(self.module_.encode(x)[0]).float(), dim=1)
+
+        def unit(d):
+            return d / (d.flatten(1).norm(dim=1).view(-1, *[1] * (d.dim() - 1)) + 1e-12)
+
+        with torch.no_grad():
+            target = torch.softmax(self.module_.classify(mu.detach()).float(), dim=1)
+        d = unit(torch.randn_like(X)).requires_grad_(True)
+        distance = F.kl_div(predict_log(X + 1e-6 * d), target, reduction="batchmean")
+        # Gradient with respect to d only: the parameters' .grad stay untouched.
+        (grad,) = torch.autograd.grad(distance, d)
+        r_adv = self.vat_epsilon * unit(grad.detach())
+        return F.kl_div(predict_log(X + r_adv), target, reduction="batchmean")
 
     def train_step(self, batch, **fit_params):
         if self.phase == "adversarial":
@@ -166,4 +215,3 @@ class ASSALNet(VAALNet):
             return torch.softmax(self.module_.classify(self.module_.encode(xb)[0]).float(), dim=1)
 
         return self._map_batches(fn, X)
-

@@ -12,6 +12,23 @@ from ..nn import ELBOLoss
 from ._loader import SliceLoader
 
 PRECISIONS = ("float32", "bfloat16")
+_MODULE_TRAIN = torch.nn.Module.train
+
+
+def _needs_train_call(module, training):
+    """Whether ``module.train(training)`` would change anything.
+
+    It would not when every submodule already has the requested mode and none
+    overrides :meth:`torch.nn.Module.train` (an override may do more than set
+    the flag, so it is always called).
+    """
+    if module.training != training or type(module).train is not _MODULE_TRAIN:
+        return True
+    # Walks ``_modules`` directly: Module.modules() builds prefixed names and a memo set.
+    for child in module._modules.values():
+        if child is not None and _needs_train_call(child, training):
+            return True
+    return False
 
 
 class VAENet(NeuralNet):
@@ -55,12 +72,29 @@ class VAENet(NeuralNet):
         self.precision = precision
 
     # ------------------------------------------------------------------ training
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        # Batches then arrive on the net's device and the to_tensor calls in infer and
+        # get_loss are no-ops: one host-to-device copy per batch instead of two.
+        if isinstance(iterator, SliceLoader) and iterator.device is None:
+            iterator.device = self.device
+        return iterator
+
     def _autocast(self):
         if self.precision == "float32":
             return contextlib.nullcontext()
         if self.precision == "bfloat16":
             return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
         raise ValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+
+    def _set_training(self, training=True):
+        # skorch calls this before every batch. nn.Module.train() re-assigns the flag on
+        # every submodule through the slow nn.Module.__setattr__ (~100 us for the default
+        # MLP VAE, a few percent of its step); checking the flags first is ~10x cheaper.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and _needs_train_call(module, training):
+                module.train(training)
 
     def infer(self, x, **fit_params):
         with self._autocast():

@@ -4,7 +4,7 @@ import inspect
 import numbers
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
@@ -103,6 +103,14 @@ def check_query_result(result, n_pool, n_instances=None, *, strategy=None):
 def _check_X(X, name):
     # N-D rows are allowed (images for a skorch CNN); a single sample must be
     # passed as a 2-D array of one row, as in scikit-learn.
+    shape = np.shape(X)
+    if len(shape) < 2:
+        raise ValueError(
+            f"{name} must be 2-D, one row per sample; got shape {shape}. Pass a single "
+            f"sample as {name}.reshape(1, -1)."
+        )
+    if shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one row; got shape {shape}.")
     return check_array(X, allow_nd=True, ensure_2d=True, dtype="numeric",
                        ensure_all_finite=True, input_name=name)
 
@@ -125,7 +133,7 @@ def _check_y(y, n_samples, name, x_name="X"):
     return y
 
 
-class ActiveLearner:
+class ActiveLearner(BaseEstimator):
     """Pool-based active learner with modAL's interface.
 
     Holds a labelled set (``X_training``, ``y_training``), refits

@@ -1,7 +1,7 @@
 """scikit-learn estimators that hold a skorch net as ``net_``."""
 
 from ._assal import ASSALClassifier
-from ._vaal import VAALSampler, labeled_mask
+from ._vaal import VAALSampler
 from ._vae import VAETransformer
 
-__all__ = ["ASSALClassifier", "VAALSampler", "VAETransformer", "labeled_mask"]
+__all__ = ["ASSALClassifier", "VAALSampler", "VAETransformer"]

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -14,27 +14,34 @@ from .._net._assal import UNLABELED_LOSSES
 from .._net._vaal import UNLABELED
 from ..nn import ASSALModule, LatentClassifier, LatentDiscriminator
 from ..utils import check_positive_int, resolve_device, torch_rng_scope
-from ._vaal import _AdversarialVAEBase, _check_real, labeled_mask
+from ._vaal import _AdversarialVAEBase, _check_real, _labeled_rows
 
 
-def _expected_failed_checks():
+def _expected_failed_checks(estimator=None):
     """scikit-learn estimator checks that :class:`ASSALClassifier` is expected to fail.
+
+    Usable as ``parametrize_with_checks(..., expected_failed_checks=_expected_failed_checks)``.
 
     Returns
     -------
     dict
-        Check name -> reason, for
-        ``parametrize_with_checks(..., expected_failed_checks=...)``.
+        Check name -> reason.
     """
     return {
+        "check_classifiers_classes": (
+            "the check's binary problem uses the labels -1 and 1, and -1 marks an unlabelled "
+            "row in scikit-learn's semi-supervised convention, so only one class is left"
+        ),
         "check_classifiers_train": (
-            "a neural network trained for the few epochs the checks can afford does not "
-            "reach the check's accuracy threshold on its tiny data sets"
+            "the check wants 83% training accuracy on small fully labelled blobs; the 1-3 "
+            "epochs the test suite affords are too few for a neural network, and the "
+            "default vae_weight=10 (tuned for semi-supervised images) spends a 2-d code on "
+            "reconstruction (max_epochs=30, warmup_epochs=10, lr=5e-3, vae_weight=1 passes)"
         ),
     }
 
 
-class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
+class ASSALClassifier(ClassifierMixin, TransformerMixin, _AdversarialVAEBase):
     """Adversarial semi-supervised active learning classifier (paper 004).
 
     An encoder ``E`` and a generator ``G`` form a VAE trained on all rows
@@ -67,17 +74,23 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
     beta : float, default=1.0
         Weight of the KL terms.
     likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
-    vae_weight : float, default=1.0
+    vae_weight : float, default=10.0
         ``lambda_1``: the ELBO (eq. 1) is taken per input feature, as in
         :class:`VAALSampler`, so the weights compare per-feature
         reconstruction with per-row cross-entropies.
     supervised_weight : float, default=1.0
         ``lambda_2``, on the labelled cross-entropy.
-    unlabeled_weight : float, default=1.0
+    unlabeled_weight : float, default=3.0
         ``lambda_3``, on the self-supervised loss of the unlabelled rows.
-    adversarial_weight : float, default=1.0
-        ``lambda_4``, on the encoder's adversarial loss.
-    unlabeled_loss : {"pseudo_label", "entropy"} or None, default="pseudo_label"
+    adversarial_weight : float, default=0.1
+        ``lambda_4``, on the encoder's adversarial loss. The paper gives no
+        values for the lambdas; the defaults are the best of a small search
+        on MNIST with one draw of 120 random labels (8,000 rows, MLP, 15
+        epochs): test accuracy 0.87 against 0.76 with all lambdas 1 and
+        threshold 0.95 (over 5 other draws the defaults gave 0.77 +- 0.04).
+        A strong adversarial term pulls the few labelled codes towards the
+        pool and hurt accuracy there.
+    unlabeled_loss : {"pseudo_label", "entropy", "vat"} or None, default="pseudo_label"
         The target ``h`` of eq. 3, which the paper leaves open.
         ``"pseudo_label"``: the class the classifier predicts from the mean
         code, where its probability is at least ``threshold``, is the target
@@ -85,10 +98,21 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         pseudo-labels, Lee 2013 / FixMatch; the sampling noise makes it a
         consistency loss too). ``"entropy"``: entropy minimisation with a
         class-balance term (minus the mutual information between rows and
-        predicted classes). ``None``: the unlabelled rows only shape the VAE
-        and the sampler.
-    threshold : float in (0, 1], default=0.95
+        predicted classes). ``"vat"``: virtual adversarial training (Miyato
+        et al., 2018), the target being the classifier's own prediction, to
+        be kept under the worst perturbation of norm ``vat_epsilon``.
+        ``None``: the unlabelled rows only shape the VAE and the sampler.
+    threshold : float in (0, 1], default=0.8
         Confidence a pseudo-label needs.
+    vat_epsilon : float, default=2.0
+        Norm of the virtual adversarial perturbation (input units), for
+        ``unlabeled_loss="vat"``.
+    input_dropout : float in [0, 1), default=0.0
+        Fraction of input features zeroed at random in the view the classifier
+        learns from (the labelled cross-entropy and the noisy side of the
+        unlabelled loss); the VAE and the pseudo-label targets see clean rows.
+        Masking noise is a generic corruption for images and tabular rows
+        alike; with few labels it curbs over-fitting.
     warmup_epochs : int, default=10
         Epochs of Algorithm 2 before the adversarial training; 0 skips it.
         A warm-started :meth:`fit` skips it too.
@@ -97,7 +121,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         over the larger pool.
     batch_size : int, default=128
         Rows of each pool per step; also the inference batch size.
-    lr : float, default=5e-4
+    lr : float, default=1e-3
     optimizer : str or torch.optim.Optimizer subclass, default="adam"
     n_vae_steps : int, default=1
         VAE updates per sampler update.
@@ -110,7 +134,10 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         When True and already fitted (or warmed up with :meth:`fit_warmup`)
         on rows of the same width, :meth:`fit` continues training the current
         networks without a new warm-up; a classifier head is rebuilt only
-        when the set of classes changed.
+        when the set of classes changed. In the MNIST benchmark
+        (``benchmarks/adversarial_al.py``) warm rounds of 3 epochs were about
+        as accurate as refitting every round (0.65 vs 0.62 at 120 labels)
+        at a fraction of the cost.
     verbose : int, default=0
 
     Attributes
@@ -145,9 +172,10 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
 
     def __init__(self, latent_dim=32, *, architecture="auto", input_shape="auto",
                  hidden_dims=None, classifier_dims=(128,), discriminator_dims=(512, 512),
-                 beta=1.0, likelihood="auto", vae_weight=1.0, supervised_weight=1.0,
-                 unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
-                 threshold=0.95, warmup_epochs=10, max_epochs=20, batch_size=128, lr=5e-4,
+                 beta=1.0, likelihood="auto", vae_weight=10.0, supervised_weight=1.0,
+                 unlabeled_weight=3.0, adversarial_weight=0.1, unlabeled_loss="pseudo_label",
+                 threshold=0.8, vat_epsilon=2.0, input_dropout=0.0, warmup_epochs=10,
+                 max_epochs=20, batch_size=128, lr=1e-3,
                  optimizer="adam", n_vae_steps=1, precision="float32", channels_last=False,
                  device="auto", random_state=None, warm_start=False, verbose=0):
         self.latent_dim = latent_dim
@@ -164,6 +192,8 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         self.adversarial_weight = adversarial_weight
         self.unlabeled_loss = unlabeled_loss
         self.threshold = threshold
+        self.vat_epsilon = vat_epsilon
+        self.input_dropout = input_dropout
         self.warmup_epochs = warmup_epochs
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -189,6 +219,10 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         threshold = _check_real(self.threshold, "threshold", strict=True)
         if threshold > 1:
             raise ValueError(f"threshold must be in (0, 1]; got {self.threshold!r}.")
+        _check_real(self.vat_epsilon, "vat_epsilon", strict=True)
+        dropout = _check_real(self.input_dropout, "input_dropout")
+        if dropout >= 1:
+            raise ValueError(f"input_dropout must be in [0, 1); got {self.input_dropout!r}.")
         dims = self.classifier_dims
         if (not isinstance(dims, (tuple, list))
                 or not all(isinstance(d, numbers.Integral) and d > 0 for d in dims)):
@@ -210,14 +244,17 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
             discriminator=LatentDiscriminator(self.latent_dim, tuple(self.discriminator_dims)),
             vae_weight=self.vae_weight, supervised_weight=self.supervised_weight,
             unlabeled_weight=self.unlabeled_weight, unlabeled_loss=self.unlabeled_loss,
-            threshold=self.threshold, phase="warmup", **kwargs)
+            threshold=self.threshold, vat_epsilon=self.vat_epsilon,
+            input_dropout=self.input_dropout, phase="warmup",
+            **kwargs)
         self.net_.initialize()
         self.n_fits_ = 0
 
     def _sync_net_params(self):
         # Let set_params between warm-started fits reach the live net.
         for name in ("vae_weight", "supervised_weight", "unlabeled_weight", "adversarial_weight",
-                     "unlabeled_loss", "threshold", "n_vae_steps"):
+                     "unlabeled_loss", "threshold", "vat_epsilon", "input_dropout",
+                     "n_vae_steps"):
             setattr(self.net_, name, getattr(self, name))
         self.net_.criterion_.beta = self.beta
 
@@ -227,7 +264,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
 
     def _encode_y(self, y):
         """``(classes, target)``: classes of the labelled rows, int targets with -1."""
-        mask = labeled_mask(y)
+        mask = _labeled_rows(y)
         if not mask.any():
             raise ValueError(
                 "y has no labelled rows (all are -1); ASSALClassifier needs at least one "
@@ -240,14 +277,14 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         classes, codes = np.unique(y_labeled, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                f"The labelled rows of y hold a single class ({classes[0]!r}); "
+                f"The labelled rows of y hold one class only ({classes[0]!r}); "
                 "ASSALClassifier needs at least 2 classes.")
         target = np.full(len(y), UNLABELED, dtype=np.int64)
         target[mask] = codes
         return classes, target
 
     # --------------------------------------------------------------- public API
-    def fit(self, X, y):
+    def fit(self, X, y, X_unlabeled=None):
         """Train on labelled and unlabelled rows (``y == -1``).
 
         Parameters
@@ -256,15 +293,26 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
             All rows, labelled and unlabelled.
         y : array-like of shape (n_samples,)
             Class labels, ``-1`` for unlabelled rows.
+        X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
+            More unlabelled rows, appended to X with ``y = -1``. This lets a
+            learner that fits on its labelled set only pass the pool along:
+            ``learner.teach(X_new, y_new, X_unlabeled=X_pool)``.
 
         Returns
         -------
         self : ASSALClassifier
         """
-        warm = self._can_warm_start(np.shape(X)[1] if np.ndim(X) == 2 else None)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=not warm,
+        n_features_before = getattr(self, "n_features_in_", None)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=True,
                              y_numeric=False, multi_output=False)
         y = column_or_1d(y, warn=True)
+        warm = self._can_warm_start(n_features_before, X.shape[1])
+        if X_unlabeled is not None:
+            X_unlabeled = self._validate_X(X_unlabeled).astype(X.dtype, copy=False)
+            X = np.concatenate([X, X_unlabeled])
+            # String labels cannot hold the int -1, so they go through an object array.
+            dtype = y.dtype if y.dtype.kind in "iuf" else object
+            y = np.concatenate([y.astype(dtype), np.full(len(X_unlabeled), -1, dtype=dtype)])
         classes, target = self._encode_y(y)
         likelihood, optimizer = self._check_params(X)
         warm = warm and likelihood == self.likelihood_
@@ -298,7 +346,8 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         latent space in which :func:`~skvaeal.query.vae_coreset_sampling` or
         :func:`~skvaeal.query.k_center_greedy` can pick the first rows to
         label. With ``warm_start=True`` a later :meth:`fit` continues from
-        these weights and skips its own warm-up.
+        these weights and skips its own warm-up. Runs ``warmup_epochs``
+        epochs (at least one).
 
         Parameters
         ----------
@@ -382,9 +431,12 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_ exists
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        # transform() gives latent means, in the input's float dtype.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -16,7 +16,7 @@ from ._vae import VAETransformer, _resolve_optimizer
 _MAX_SEED = np.iinfo(np.int32).max
 
 
-def labeled_mask(y):
+def _labeled_rows(y):
     """Boolean mask of the labelled rows of a semi-supervised target.
 
     A boolean ``y`` is the mask itself; otherwise rows equal to ``-1`` are
@@ -25,10 +25,10 @@ def labeled_mask(y):
 
     Examples
     --------
-    >>> from skvaeal.estimators import labeled_mask
-    >>> labeled_mask([3, -1, 0]).tolist()
+    >>> from skvaeal.estimators._vaal import _labeled_rows
+    >>> _labeled_rows([3, -1, 0]).tolist()
     [True, False, True]
-    >>> labeled_mask([True, False]).tolist()
+    >>> _labeled_rows([True, False]).tolist()
     [True, False]
     """
     y = np.asarray(y)
@@ -48,6 +48,16 @@ def _check_real(value, name, *, minimum=0.0, strict=False):
         sign = ">" if strict else ">="
         raise ValueError(f"{name} must be {sign} {minimum}; got {value!r}.")
     return float(value)
+
+
+def _expected_failed_checks(estimator=None):
+    """scikit-learn estimator checks that :class:`VAALSampler` is expected to fail: none.
+
+    Returns
+    -------
+    dict
+    """
+    return {}
 
 
 class _AdversarialVAEBase(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
@@ -95,9 +105,8 @@ class _AdversarialVAEBase(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         seed = seed_from_random_state(self.random_state)
         return (seed + 104729 * n_previous_fits) % (_MAX_SEED + 1)
 
-    def _can_warm_start(self, n_features):
-        return (bool(self.warm_start) and hasattr(self, "net_")
-                and getattr(self, "n_features_in_", None) == n_features)
+    def _can_warm_start(self, n_features_before, n_features):
+        return bool(self.warm_start) and hasattr(self, "net_") and n_features_before == n_features
 
     def _net_kwargs(self, likelihood, optimizer):
         return dict(
@@ -295,11 +304,12 @@ class VAALSampler(TransformerMixin, _AdversarialVAEBase):
         -------
         self : VAALSampler
         """
-        warm = self._can_warm_start(np.shape(X)[1] if np.ndim(X) == 2 else None)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=not warm,
+        n_features_before = getattr(self, "n_features_in_", None)
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=True,
                              y_numeric=False, ensure_min_samples=1, multi_output=False)
         y = column_or_1d(y, warn=True)
-        target = np.where(labeled_mask(y), 0, UNLABELED).astype(np.int64)
+        warm = self._can_warm_start(n_features_before, X.shape[1])
+        target = np.where(_labeled_rows(y), 0, UNLABELED).astype(np.int64)
         likelihood, optimizer = self._check_common(X)
         if warm and likelihood != self.likelihood_:
             warm = False
@@ -347,7 +357,8 @@ class VAALSampler(TransformerMixin, _AdversarialVAEBase):
         """
         X_labeled = np.asarray(X_labeled)
         X_unlabeled = np.asarray(X_unlabeled)
-        if X_labeled.ndim != 2 or X_unlabeled.ndim != 2 or X_labeled.shape[1] != X_unlabeled.shape[1]:
+        if (X_labeled.ndim != 2 or X_unlabeled.ndim != 2
+                or X_labeled.shape[1] != X_unlabeled.shape[1]):
             raise ValueError(
                 "X_labeled and X_unlabeled must be 2-D with the same number of columns; got "
                 f"shapes {X_labeled.shape} and {X_unlabeled.shape}."

@@ -83,7 +83,8 @@ class ELBOLoss(nn.Module):
     def per_sample(self, outputs, x):
         """Return ``(nll, kl)``, each of shape ``(n,)``."""
         x_hat, mu, logvar = outputs
-        return reconstruction_nll(x_hat, x, self.likelihood), gaussian_kl(mu.float(), logvar.float())
+        nll = reconstruction_nll(x_hat, x, self.likelihood)
+        return nll, gaussian_kl(mu.float(), logvar.float())
 
     def forward(self, outputs, x):
         nll, kl = self.per_sample(outputs, x)

@@ -1,6 +1,5 @@
 """Fully connected encoder and decoder for tabular rows."""
 
-import torch
 from torch import nn
 
 
@@ -75,5 +74,3 @@ class MLPDecoder(nn.Module):
 
     def forward(self, z):
         return self.out(self.body(z))
-
-

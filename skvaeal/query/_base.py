@@ -180,9 +180,10 @@ def row_keys(X):
     X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     # Adding 0.0 turns -0.0 into 0.0 so that the two zeros hash alike.
     bits = np.ascontiguousarray(X + 0.0).view(np.uint64)
-    # Odd per-column multipliers from a fixed generator: the hash is the same in every
-    # process and never touches the global RNG.
-    mult = np.random.default_rng(0x5EED).integers(1, 2**63, size=X.shape[1], dtype=np.uint64) | 1
+    # Fixed odd per-column multipliers (multiples of the 64-bit golden ratio, wrapping):
+    # the hash is the same in every process, and no random generator is involved.
+    mult = (np.arange(1, X.shape[1] + 1, dtype=np.uint64)
+            * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
     keys = np.zeros(X.shape[0], dtype=np.uint64)
     for j in range(X.shape[1]):
         # Column by column keeps the temporaries O(n) whatever the width.

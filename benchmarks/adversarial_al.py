@@ -1,0 +1,312 @@
+"""Adversarial active learning on MNIST: VAAL and ASSAL against supervised baselines.
+
+Protocol (issue 4): the 10,000-image MNIST test set, all ten digits, split per
+seed into a pool of 8,000 rows and a held-out test set of 2,000; 20 initial
+labels, then 20 more per round for 5 rounds (20, 40, ..., 120 labels); the test
+accuracy after every round, averaged over seeds.
+
+Arms
+----
+- ``random/svc-vae``, ``random/mlp``: random queries; task model an RBF SVC on
+  the codes of a VAE fitted (without labels) on the pool, or a small MLP on
+  pixels.
+- ``entropy/svc-vae``: entropy sampling with that SVC (probability outputs).
+- ``vaal/svc-vae``, ``vaal/mlp``: :func:`skvaeal.query.vaal_sampling` with a
+  warm-started :class:`skvaeal.VAALSampler` (task-agnostic, so one query
+  sequence is scored with both task models).
+- ``assal/random``, ``assal/coreset``: :class:`skvaeal.ASSALClassifier`
+  trained semi-supervised on the pool (labels so far, the rest ``-1``) and
+  queried with :func:`skvaeal.query.assal_sampling`; the first 20 labels are
+  random, or the K-means coreset (``vae_coreset_sampling``, one row nearest
+  each of 20 centres) of the warm-up latent space. ``--assal-warm-start``
+  continues training between rounds instead of refitting.
+- ``assal-clf/random-queries`` (diagnostic): the ASSAL classifier refitted on
+  the random arm's labels, to separate the classifier from its acquisition.
+
+Query time per round: for VAAL the whole :func:`vaal_sampling` call (training
+the sampler on the 8,000-row pools, then scoring); for ASSAL the selection
+(:func:`assal_sampling`) and, separately, the training that produces the
+sampler (which also trains the classifier).
+
+Example::
+
+    OMP_NUM_THREADS=1 python benchmarks/adversarial_al.py \\
+        --data ../shared/data/mnist-t10k --n-seeds 5 --n-jobs 2
+"""
+
+import argparse
+import json
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+ROUNDS_DEFAULT = 5
+ARM_ORDER = ["random/svc-vae", "random/mlp", "entropy/svc-vae", "vaal/svc-vae", "vaal/mlp",
+             "assal/random", "assal/coreset", "assal-clf/random-queries"]
+
+
+def load(data_dir):
+    from skvaeal.datasets import load_mnist
+
+    X, y = load_mnist(data_dir, return_X_y=True)
+    return np.asarray(X, dtype=np.float32), np.asarray(y)
+
+
+def assal_params(args, seed):
+    return dict(latent_dim=32, architecture="mlp", vae_weight=10.0, adversarial_weight=0.1,
+                lr=1e-3, unlabeled_weight=3.0, threshold=args.threshold,
+                input_dropout=args.input_dropout, warmup_epochs=args.assal_warmup,
+                max_epochs=args.assal_epochs, batch_size=128, warm_start=args.assal_warm_start,
+                device="cpu",
+                random_state=seed)
+
+
+def task_models(seed):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+
+    return {
+        "svc-vae": lambda: SVC(probability=True, random_state=seed),
+        "mlp": lambda: MLPClassifier((128,), max_iter=300, random_state=seed),
+    }
+
+
+def progress(log, arms):
+    # Partial results as they come, so that a cut-short run still reports something.
+    for arm in arms:
+        print(f"seed {log['seed']} {arm:<16} " + " ".join(f"{a:.3f}" for a in log["acc"][arm])
+              + f"  [{time.strftime('%H:%M:%S')}]", flush=True)
+
+
+def run_seed(args, seed):
+    import torch
+    from sklearn.exceptions import ConvergenceWarning
+
+    # SVC(probability=True) is deprecated in sklearn 1.9 but is the SVC entropy sampling
+    # needs; a calibrated CV wrapper cannot be fitted on 2 labels per class.
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+    from skvaeal import ASSALClassifier, VAALSampler, VAETransformer
+    from skvaeal.query import (assal_sampling, entropy_sampling, random_sampling,
+                               vaal_sampling, vae_coreset_sampling)
+
+    torch.set_num_threads(1)
+    X, y = load(args.data)
+    rng = np.random.RandomState(seed)
+    order = rng.permutation(len(X))
+    pool, test = order[:args.n_pool], order[args.n_pool:args.n_pool + args.n_test]
+    Xp, yp, Xt, yt = X[pool], y[pool], X[test], y[test]
+    budgets = [args.n_initial + args.n_query * r for r in range(args.rounds + 1)]
+    log = {"seed": seed, "budgets": budgets, "acc": {}, "times": {}}
+    models = task_models(seed)
+
+    t0 = time.perf_counter()
+    vae = VAETransformer(latent_dim=32, architecture="mlp", max_epochs=args.vae_epochs, lr=1e-3,
+                         optimizer="adam", device="cpu", random_state=seed).fit(Xp)
+    Zp, Zt = vae.transform(Xp), vae.transform(Xt)
+    log["times"]["vae_fit"] = time.perf_counter() - t0
+    initial = random_sampling(None, Xp, args.n_initial, random_state=seed)[0]
+
+    def evaluate(labeled, model_name):
+        # Codes for the SVC, pixels for the MLP.
+        Ztr, Zte = (Zp, Zt) if model_name == "svc-vae" else (Xp, Xt)
+        model = models[model_name]().fit(Ztr[labeled], yp[labeled])
+        return float(model.score(Zte, yt)), model
+
+    def unlabeled_of(labeled):
+        mask = np.ones(len(Xp), bool)
+        mask[labeled] = False
+        return np.flatnonzero(mask)
+
+    # --- random (two task models) and entropy (SVC on codes)
+    labeled = list(initial)
+    for r, budget in enumerate(budgets):
+        for name in ("svc-vae", "mlp"):
+            log["acc"].setdefault(f"random/{name}", []).append(evaluate(labeled, name)[0])
+        if r < args.rounds:
+            rest = unlabeled_of(labeled)
+            labeled += list(rest[random_sampling(None, Xp[rest], args.n_query,
+                                                 random_state=seed * 1000 + r)[0]])
+    random_labeled = np.array(labeled)
+    labeled = list(initial)
+    for r, budget in enumerate(budgets):
+        acc, model = evaluate(labeled, "svc-vae")
+        log["acc"].setdefault("entropy/svc-vae", []).append(acc)
+        if r < args.rounds:
+            rest = unlabeled_of(labeled)
+            idx = entropy_sampling(model, Zp[rest], args.n_query, random_state=seed)[0]
+            labeled += list(rest[idx])
+
+    progress(log, ["random/svc-vae", "random/mlp", "entropy/svc-vae"])
+
+    # --- Diagnostic: the ASSAL classifier on the random arm's labels (no ASSAL queries),
+    # to separate the semi-supervised classifier from its acquisition function.
+    if "assal-clf/random-queries" in args.arms:
+        accs = []
+        for r, budget in enumerate(budgets):
+            if args.assal_eval_budgets and budget not in args.assal_eval_budgets:
+                accs.append(float("nan"))
+                continue
+            y_semi = np.full(len(Xp), -1)
+            y_semi[random_labeled[:budget]] = yp[random_labeled[:budget]]
+            clf = ASSALClassifier(**{**assal_params(args, seed), "warm_start": False})
+            accs.append(float(clf.fit(Xp, y_semi).score(Xt, yt)))
+        log["acc"]["assal-clf/random-queries"] = accs
+        progress(log, ["assal-clf/random-queries"])
+
+    # --- ASSAL with a random or a coreset cold start
+    for start in [s for s in ("random", "coreset") if f"assal/{s}" in args.arms]:
+        clf = ASSALClassifier(**assal_params(args, seed))
+        fit_times, select_times = [], []
+        if start == "random":
+            labeled = list(initial)
+        else:
+            t0 = time.perf_counter()
+            # The cold start only needs the warm-up latent space; with warm_start the
+            # first fit continues from it, otherwise every round trains afresh.
+            clf.fit_warmup(Xp)
+            idx = vae_coreset_sampling(None, Xp, args.n_initial, transformer=clf,
+                                       n_clusters=args.n_initial, within="closest",
+                                       random_state=seed)[0]
+            log["times"]["assal_coreset_warmup"] = time.perf_counter() - t0
+            labeled = list(idx)
+        for r, budget in enumerate(budgets):
+            y_semi = np.full(len(Xp), -1)
+            y_semi[labeled] = yp[labeled]
+            if r > 0 and args.assal_warm_start:
+                clf.set_params(max_epochs=args.assal_warm_epochs)
+            t0 = time.perf_counter()
+            clf.fit(Xp, y_semi)
+            fit_times.append(time.perf_counter() - t0)
+            log["acc"].setdefault(f"assal/{start}", []).append(float(clf.score(Xt, yt)))
+            if r < args.rounds:
+                rest = unlabeled_of(labeled)
+                t0 = time.perf_counter()
+                idx = assal_sampling(clf, Xp[rest], args.n_query, random_state=seed)[0]
+                select_times.append(time.perf_counter() - t0)
+                labeled += list(rest[idx])
+        log["times"][f"assal_{start}_fit"] = fit_times
+        log["times"][f"assal_{start}_select"] = select_times
+        progress(log, [f"assal/{start}"])
+
+    # --- VAAL: one warm-started sampler, queries scored with both task models
+    if "vaal/svc-vae" not in args.arms:
+        return log
+    sampler = VAALSampler(latent_dim=32, architecture="mlp", max_epochs=args.vaal_epochs,
+                          device="cpu", warm_start=True, random_state=seed)
+    labeled = list(initial)
+    vaal_times = []
+    for r, budget in enumerate(budgets):
+        for name in ("svc-vae", "mlp"):
+            log["acc"].setdefault(f"vaal/{name}", []).append(evaluate(labeled, name)[0])
+        if r < args.rounds:
+            rest = unlabeled_of(labeled)
+            epochs = args.vaal_epochs if r == 0 else args.vaal_warm_epochs
+            t0 = time.perf_counter()
+            idx = vaal_sampling(None, Xp[rest], args.n_query, X_labeled=Xp[labeled],
+                                sampler=sampler, random_state=seed, max_epochs=epochs)[0]
+            vaal_times.append(time.perf_counter() - t0)
+            labeled += list(rest[idx])
+    log["times"]["vaal_query"] = vaal_times
+    progress(log, ["vaal/svc-vae", "vaal/mlp"])
+
+    print(f"seed {seed} done: " + ", ".join(
+        f"{arm} {log['acc'][arm][-1]:.3f}" for arm in ARM_ORDER if arm in log["acc"]),
+        flush=True)
+    return log
+
+
+def report(logs, args):
+    budgets = logs[0]["budgets"]
+    print(f"\nTest accuracy (mean ± std over {len(logs)} seeds; pool {args.n_pool}, "
+          f"test {args.n_test})")
+    head = f"{'arm':<17}" + "".join(f"{b:>14}" for b in budgets)
+    print(head)
+    print("-" * len(head))
+    table = {}
+    for arm in ARM_ORDER:
+        if arm not in logs[0]["acc"]:
+            continue
+        acc = np.array([log["acc"][arm] for log in logs])
+        table[arm] = acc
+        with warnings.catch_warnings():  # budgets an arm skipped are all-NaN columns
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(acc, 0), np.nanstd(acc, 0)
+        print(f"{arm:<17}" + "".join(f"{m:>8.3f} ±{s:.3f}" for m, s in zip(mean, std)))
+    supervised = [a for a in table if not a.startswith("assal")]
+    best_sup = np.max([table[a].mean(0) for a in supervised], axis=0)
+    for arm in [a for a in ("assal/random", "assal/coreset", "assal-clf/random-queries")
+                if a in table]:
+        above = table[arm].mean(0) > best_sup
+        print(f"{arm} above every supervised curve at rounds: {above.tolist()}; "
+              f"at {budgets[-1]} labels {table[arm].mean(0)[-1]:.3f} (target >= 0.90)")
+    for model in ("svc-vae", "mlp"):
+        if f"vaal/{model}" in table:
+            diff = table[f"vaal/{model}"].mean(0) - table[f"random/{model}"].mean(0)
+            print(f"VAAL - random ({model}) per round: " + " ".join(f"{d:+.3f}" for d in diff))
+    print("\nTimes (s, mean over seeds; wall clock on the shared 2-core machine)")
+    if "vaal_query" in logs[0]["times"]:
+        vaal = np.array([log["times"]["vaal_query"] for log in logs])
+        print("vaal_sampling per round (train sampler + score the pool): "
+              + " ".join(f"{v:.1f}" for v in vaal.mean(0)))
+    for start in ("random", "coreset"):
+        if f"assal_{start}_fit" not in logs[0]["times"]:
+            continue
+        fit = np.array([log["times"][f"assal_{start}_fit"] for log in logs])
+        sel = np.array([log["times"][f"assal_{start}_select"] for log in logs])
+        print(f"assal/{start} fit per round: " + " ".join(f"{v:.1f}" for v in fit.mean(0))
+              + "; assal_sampling per round: " + " ".join(f"{v:.3f}" for v in sel.mean(0)))
+    print(f"VAE for the SVC codes: {np.mean([log['times']['vae_fit'] for log in logs]):.1f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True, help="folder with the MNIST t10k IDX files")
+    parser.add_argument("--n-seeds", type=int, default=5)
+    parser.add_argument("--seed0", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=ROUNDS_DEFAULT)
+    parser.add_argument("--n-initial", type=int, default=20)
+    parser.add_argument("--n-query", type=int, default=20)
+    parser.add_argument("--n-pool", type=int, default=8000)
+    parser.add_argument("--n-test", type=int, default=2000)
+    parser.add_argument("--vae-epochs", type=int, default=10)
+    parser.add_argument("--vaal-epochs", type=int, default=8,
+                        help="sampler epochs in the first round")
+    parser.add_argument("--vaal-warm-epochs", type=int, default=2,
+                        help="sampler epochs in later (warm-started) rounds")
+    parser.add_argument("--assal-warmup", type=int, default=5)
+    parser.add_argument("--assal-epochs", type=int, default=10,
+                        help="adversarial epochs of the first ASSAL fit")
+    parser.add_argument("--assal-warm-epochs", type=int, default=3,
+                        help="epochs of later (warm-started) ASSAL fits")
+    parser.add_argument("--assal-warm-start", action=argparse.BooleanOptionalAction,
+                        default=False,
+                        help="continue training between rounds (cheaper; default: refit)")
+    parser.add_argument("--assal-eval-budgets", type=int, nargs="*", default=None,
+                        help="budgets at which assal-clf/random-queries is fitted (all)")
+    parser.add_argument("--threshold", type=float, default=0.8)
+    parser.add_argument("--input-dropout", type=float, default=0.0)
+    parser.add_argument("--arms", nargs="+", default=ARM_ORDER, choices=ARM_ORDER)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--output", default=None, help="write per-seed results as JSON")
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    seeds = list(range(args.seed0, args.seed0 + args.n_seeds))
+    if args.n_jobs > 1:
+        with ProcessPoolExecutor(args.n_jobs) as ex:
+            logs = list(ex.map(run_seed, [args] * len(seeds), seeds))
+    else:
+        logs = [run_seed(args, s) for s in seeds]
+    report(logs, args)
+    print(f"\nTotal wall time: {time.perf_counter() - t0:.0f} s")
+    if args.output:
+        with open(args.output, "w") as fh:
+            json.dump({"args": vars(args), "logs": logs}, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

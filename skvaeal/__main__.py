@@ -1,0 +1,8 @@
+"""``python -m skvaeal``: the same as the ``skvaeal`` console script."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Sampling strategy of adversarial semi-supervised active learning (paper 004, Algorithm 3)."""
+
+from ._base import (ClassifierNotFittedError, candidate_mask, check_query, get_estimator,
+                    get_labeled)
+from ._vaal import _lowest_labeled_proba
+
+__all__ = ["assal_sampling"]
+
+
+def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, random_state=None):
+    """Query the unlabelled pool rows with the lowest sampler score (Algorithm 3).
+
+    The sampler of a fitted :class:`~skvaeal.ASSALClassifier` estimates the
+    probability that a row belongs to the labelled pool; the rows it is most
+    sure are unlabelled-looking are queried. Unlike VAAL's, this sampler was
+    trained jointly with the classifier, so its codes carry the task's
+    uncertainty.
+
+    Parameters
+    ----------
+    classifier : ASSALClassifier or learner
+        A fitted :class:`~skvaeal.ASSALClassifier`, or an ``ActiveLearner``
+        wrapping one (fit it with the pool as unlabelled rows, e.g.
+        ``learner.teach(X, y, X_unlabeled=X_pool)``, so that its sampler has
+        seen both pools).
+    X_pool : array-like of shape (n_pool, n_features)
+        Candidates; rows equal to a labelled row (``X_labeled`` or the
+        learner's ``X_training``) are never queried.
+    n_instances : int, default=1
+    X_labeled : array-like of shape (n_labeled, n_features), default=None
+        Labelled rows to exclude; default ``classifier.X_training`` if any.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties between equal scores.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,)
+        Distinct indices into ``X_pool``, most informative first.
+    scores : ndarray of shape (n_instances,)
+        ``1 - D(z)``: higher means less like the labelled set.
+
+    Raises
+    ------
+    ValueError
+        If ``n_instances`` is < 1 or exceeds the number of unlabelled pool rows.
+    ClassifierNotFittedError
+        (a ``TypeError`` and a ``NotFittedError``) when ``classifier`` has no
+        ``score_samples`` or is not fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skvaeal import ASSALClassifier
+    >>> from skvaeal.query import assal_sampling
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200] / 16.0, y[:200].copy()
+    >>> y[40:] = -1
+    >>> clf = ASSALClassifier(latent_dim=4, warmup_epochs=1, max_epochs=1,
+    ...                       random_state=0).fit(X, y)
+    >>> idx, scores = assal_sampling(clf, X[40:], 3, random_state=0)
+    >>> idx.shape
+    (3,)
+    """
+    from sklearn.exceptions import NotFittedError
+
+    X_pool, n_instances = check_query(X_pool, n_instances)
+    model = get_estimator(classifier)
+    if model is None or not hasattr(model, "score_samples"):
+        raise ClassifierNotFittedError(
+            "assal_sampling needs a fitted ASSALClassifier (or a learner wrapping one); got "
+            f"{type(model).__name__ if model is not None else None}.")
+    try:
+        proba = model.score_samples(X_pool)
+    except NotFittedError as exc:
+        raise ClassifierNotFittedError(
+            "assal_sampling needs a fitted ASSALClassifier; fit it on the labelled rows and "
+            "the pool (y == -1) first.") from exc
+    candidates = candidate_mask(X_pool, X_labeled=get_labeled(classifier, X_labeled))
+    return _lowest_labeled_proba(proba, candidates, n_instances, random_state)

@@ -1,0 +1,193 @@
+"""A reusable contract check for query strategies.
+
+Every strategy ``strategy(classifier, X_pool, n_instances=1, *, random_state=None,
+**kwargs) -> (query_idx, scores)`` must pass every function in ``CONTRACT_CHECKS``
+for every classifier it supports. A test module parametrizes over strategies,
+``CLASSIFIER_FACTORIES`` and ``CONTRACT_CHECKS``, e.g.::
+
+    @pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: c.__name__)
+    @pytest.mark.parametrize("factory", sorted(CLASSIFIER_FACTORIES))
+    def test_contract(check, factory):
+        data = contract_data()
+        classifier = CLASSIFIER_FACTORIES[factory](data.X_labeled, data.y_labeled)
+        check(my_strategy, classifier, data.X_pool)
+
+A new kind of classifier (a learner, a modAL learner, a torch model) is one more
+entry in ``CLASSIFIER_FACTORIES``: a callable ``(X_labeled, y_labeled) -> classifier``.
+The ``"none"`` factory (cold start) applies only to strategies that need no model.
+"""
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+N_LABELED = 40
+N_POOL = 150
+
+
+@dataclass(frozen=True)
+class ContractData:
+    X_labeled: np.ndarray
+    y_labeled: np.ndarray
+    X_pool: np.ndarray
+    y_pool: np.ndarray
+
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def contract_data():
+    """Small digits data: a labelled set and a disjoint pool (fresh copies each call)."""
+    X, y = _digits()
+    return ContractData(X[:N_LABELED].copy(), y[:N_LABELED].copy(),
+                        X[N_LABELED:N_LABELED + N_POOL].copy(),
+                        y[N_LABELED:N_LABELED + N_POOL].copy())
+
+
+def _logreg():
+    return LogisticRegression(max_iter=300)
+
+
+def _fitted_estimator(X, y):
+    return _logreg().fit(X, y)
+
+
+def _fitted_pipeline(X, y):
+    return make_pipeline(StandardScaler(), PCA(n_components=6, random_state=0), _logreg()).fit(X, y)
+
+
+def _skvaeal_learner(X, y):
+    from skvaeal.active import ActiveLearner
+
+    return ActiveLearner(_logreg(), X_training=X, y_training=y)
+
+
+def _modal_learner(X, y):
+    from modAL.models import ActiveLearner
+
+    return ActiveLearner(_logreg(), X_training=X, y_training=y)
+
+
+def _cold_start(X, y):
+    return None
+
+
+#: name -> ``(X_labeled, y_labeled) -> classifier``.
+CLASSIFIER_FACTORIES = {
+    "estimator": _fitted_estimator,
+    "pipeline": _fitted_pipeline,
+    "none": _cold_start,
+}
+try:  # the learner lives in a layer above query; the template works without it
+    import skvaeal.active  # noqa: F401
+
+    CLASSIFIER_FACTORIES["skvaeal_learner"] = _skvaeal_learner
+except ImportError:  # pragma: no cover
+    pass
+try:  # modAL 0.4 needs scikit-learn < 1.8: only in the interop environment
+    import modAL.models  # noqa: F401
+
+    CLASSIFIER_FACTORIES["modal_learner"] = _modal_learner
+except ImportError:
+    pass
+
+
+def _query(strategy, classifier, X_pool, n_instances, **kwargs):
+    return strategy(classifier, X_pool, n_instances, **kwargs)
+
+
+def check_returns_two_arrays(strategy, classifier, X_pool):
+    result = _query(strategy, classifier, X_pool, 3, random_state=0)
+    assert isinstance(result, tuple) and len(result) == 2, type(result)
+    query_idx, scores = result
+    assert isinstance(query_idx, np.ndarray) and isinstance(scores, np.ndarray)
+    assert query_idx.dtype.kind in "iu", query_idx.dtype
+    assert scores.dtype.kind == "f", scores.dtype
+    assert query_idx.shape == scores.shape == (3,)
+    assert not np.any(np.isnan(scores))
+
+
+def check_unique_in_range_right_length(strategy, classifier, X_pool):
+    for n in (1, 2, 17):
+        query_idx, scores = _query(strategy, classifier, X_pool, n, random_state=n)
+        assert query_idx.shape == (n,) and scores.shape == (n,)
+        assert np.unique(query_idx).size == n
+        assert query_idx.min() >= 0 and query_idx.max() < len(X_pool)
+
+
+def check_whole_pool(strategy, classifier, X_pool):
+    query_idx, _ = _query(strategy, classifier, X_pool, len(X_pool), random_state=0)
+    np.testing.assert_array_equal(np.sort(query_idx), np.arange(len(X_pool)))
+
+
+def check_reproducible(strategy, classifier, X_pool):
+    a = _query(strategy, classifier, X_pool, 9, random_state=7)
+    b = _query(strategy, classifier, X_pool, 9, random_state=7)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    c = _query(strategy, classifier, X_pool, 9, random_state=np.random.RandomState(7))
+    np.testing.assert_array_equal(a[0], c[0])
+
+
+def check_global_rng_untouched(strategy, classifier, X_pool):
+    before = np.random.get_state()[1].copy(), np.random.get_state()[2]
+    _query(strategy, classifier, X_pool, 5, random_state=0)
+    after = np.random.get_state()
+    np.testing.assert_array_equal(before[0], after[1])
+    assert before[1] == after[2]
+
+
+def check_pool_unchanged(strategy, classifier, X_pool):
+    copy = X_pool.copy()
+    _query(strategy, classifier, X_pool, 5, random_state=0)
+    np.testing.assert_array_equal(X_pool, copy)
+
+
+def check_bad_n_instances(strategy, classifier, X_pool):
+    for bad in (0, -1, len(X_pool) + 1):
+        with pytest.raises(ValueError, match="n_instances"):
+            _query(strategy, classifier, X_pool, bad, random_state=0)
+
+
+def check_partial(strategy, classifier, X_pool):
+    bound = functools.partial(strategy, random_state=3)
+    query_idx, scores = bound(classifier, X_pool, n_instances=4)
+    expected = _query(strategy, classifier, X_pool, 4, random_state=3)
+    np.testing.assert_array_equal(query_idx, expected[0])
+    # The default n_instances is 1.
+    assert bound(classifier, X_pool)[0].shape == (1,)
+
+
+def check_list_pool(strategy, classifier, X_pool):
+    """A nested list is a valid pool too."""
+    query_idx, _ = _query(strategy, classifier, X_pool[:30].tolist(), 4, random_state=0)
+    assert np.unique(query_idx).size == 4 and query_idx.max() < 30
+
+
+CONTRACT_CHECKS = [
+    check_returns_two_arrays,
+    check_unique_in_range_right_length,
+    check_whole_pool,
+    check_reproducible,
+    check_global_rng_untouched,
+    check_pool_unchanged,
+    check_bad_n_instances,
+    check_partial,
+    check_list_pool,
+]
+
+
+def run_contract(strategy, classifier, X_pool):
+    """Run every check on one (strategy, classifier) pair."""
+    for check in CONTRACT_CHECKS:
+        check(strategy, classifier, X_pool)

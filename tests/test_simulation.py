@@ -1,0 +1,260 @@
+"""simulate_active_learning: both protocols, reproducibility, results, an honest accuracy check."""
+
+import sys
+from functools import partial
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import SVC
+
+from skvaeal import VAETransformer
+from skvaeal.active import (ActiveLearningResults, AdaptiveStratifiedKFold, Arm,
+                            make_svc_search, paper0_arms, simulate_active_learning)
+from skvaeal.datasets import load_digits_subset
+from skvaeal.query import (k_center_greedy, random_sampling, uncertainty_sampling,
+                           vae_coreset_sampling)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_digits_subset((0, 3, 9), return_X_y=True)
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def pca(data):
+    return PCA(5, random_state=0).fit(data[0])
+
+
+def _lr():
+    return LogisticRegression(max_iter=300)
+
+
+def _sim(data, strategies, **kw):
+    X_pool, X_test, y_pool, y_test = data
+    kw.setdefault("verbose", 0)
+    return simulate_active_learning(_lr(), X_pool, y_pool, X_test, y_test, strategies, **kw)
+
+
+def test_one_shot_shapes_and_indices(data, pca):
+    strategies = {"random": random_sampling,
+                  "coreset (pca)": Arm(partial(vae_coreset_sampling, n_clusters=5),
+                                       transformer=pca)}
+    res = _sim(data, strategies, budgets=[6, 12, 24], n_trials=3, random_state=0)
+    assert isinstance(res, ActiveLearningResults)
+    assert res.names == ["random", "coreset (pca)"] and res.budgets.tolist() == [6, 12, 24]
+    for arr in (res.accuracy, res.query_time, res.fit_time, res.single_class):
+        assert arr.shape == (2, 3, 3)
+    assert np.all((res.accuracy >= 0) & (res.accuracy <= 1))
+    assert np.all(res.query_time >= 0) and np.all(res.fit_time > 0)
+    n_pool = len(data[0])
+    for name in res.names:
+        assert len(res.indices[name]) == 3
+        for trial in res.indices[name]:
+            for budget, idx in zip(res.budgets, trial):
+                assert idx.shape == (budget,) and np.unique(idx).size == budget
+                assert idx.min() >= 0 and idx.max() < n_pool
+    # common random numbers: trials differ, but not between repeated runs
+    assert not np.array_equal(res.indices["random"][0][0], res.indices["random"][1][0])
+
+
+def test_same_results_for_any_n_jobs(data, pca):
+    strategies = {"random": random_sampling,
+                  "k-center": Arm(k_center_greedy, transformer=pca),
+                  "coreset": partial(vae_coreset_sampling, n_clusters=4)}
+    kw = dict(budgets=[8, 16], n_trials=3, random_state=42)
+    serial = _sim(data, strategies, n_jobs=1, **kw)
+    parallel = _sim(data, strategies, n_jobs=2, **kw)
+    assert np.array_equal(serial.accuracy, parallel.accuracy)
+    for name in serial.names:
+        for a, b in zip(serial.indices[name], parallel.indices[name]):
+            assert all(np.array_equal(i, j) for i, j in zip(a, b))
+    again = _sim(data, strategies, n_jobs=1, **kw)
+    assert np.array_equal(serial.accuracy, again.accuracy)
+
+
+def test_incremental_protocol_grows_one_labelled_set(data):
+    res = _sim(data, {"uncertainty": uncertainty_sampling, "random": random_sampling},
+               protocol="incremental", n_initial=6, n_instances=5, n_rounds=4, n_trials=2,
+               random_state=0)
+    assert res.budgets.tolist() == [6, 11, 16, 21, 26]
+    for name in res.names:
+        for trial in res.indices[name]:
+            for prev, cur in zip(trial[:-1], trial[1:]):
+                assert np.array_equal(cur[:len(prev)], prev)  # earlier labels are kept
+            assert np.unique(trial[-1]).size == 26
+    # both arms share the random cold-start batch of each trial
+    for t in range(2):
+        assert np.array_equal(res.indices["uncertainty"][t][0], res.indices["random"][t][0])
+    assert res.summary()["uncertainty"]["mean"][-1] > 0.85
+
+
+def test_incremental_with_explicit_budgets_and_initial(data):
+    first = partial(vae_coreset_sampling, n_clusters=3)
+    res = _sim(data, {"k-center": k_center_greedy}, protocol="incremental",
+               budgets=[3, 10, 30], initial=first, n_trials=1, random_state=0)
+    assert [len(i) for i in res.indices["k-center"][0]] == [3, 10, 30]
+
+
+def test_single_class_sets_record_constant_prediction(data):
+    X_pool, X_test, y_pool, y_test = data
+    with pytest.warns(UserWarning, match="single class"):
+        res = _sim(data, {"random": random_sampling}, budgets=[1, 40], n_trials=2,
+                   random_state=0)
+    assert res.single_class[0, :, 0].all() and not res.single_class[0, :, 1].any()
+    for t in range(2):
+        label = y_pool[res.indices["random"][t][0][0]]
+        assert res.accuracy[0, t, 0] == pytest.approx(np.mean(y_test == label))
+
+
+def test_incremental_single_class_start_uses_initial_until_two_classes(data):
+    X_pool, X_test, y_pool, y_test = data
+    # Only class 0 is selectable at first: the cold-start strategy keeps picking
+    # (uncertainty sampling needs a model) until a second class appears.
+    zeros_first = np.argsort(y_pool != 0, kind="stable")
+
+    def in_order(classifier, X_pool_, n_instances=1, *, random_state=None):
+        # rank pool rows by their position in `zeros_first` (rows matched by value)
+        keys = {X_pool[i].tobytes(): r for r, i in enumerate(zeros_first)}
+        ranks = np.array([keys[row.tobytes()] for row in X_pool_])
+        return np.argsort(ranks)[:n_instances], np.zeros(n_instances)
+
+    with pytest.warns(UserWarning, match="single class"):
+        res = _sim(data, {"uncertainty": uncertainty_sampling}, protocol="incremental",
+                   budgets=[2, 4, 300], initial=in_order, n_trials=1, random_state=0)
+    assert res.single_class[0, 0].tolist() == [True, True, False]
+    assert res.accuracy[0, 0, 2] > 0.9
+
+
+def test_transformer_arm_matches_frozen_pipeline(data, pca):
+    coreset = partial(vae_coreset_sampling, n_clusters=4)
+    arm_a = Arm(coreset, _lr(), transformer=pca)
+    arm_b = Arm(partial(coreset, transformer=FrozenEstimator(pca)),
+                make_pipeline(FrozenEstimator(pca), _lr()))
+    res = _sim(data, {"a": arm_a, "b": arm_b}, budgets=[8, 20], n_trials=2, random_state=3)
+    assert np.allclose(res.accuracy[0], res.accuracy[1])
+    for ia, ib in zip(res.indices["a"], res.indices["b"]):
+        assert all(np.array_equal(i, j) for i, j in zip(ia, ib))
+
+
+def test_summary_table_frame_and_plot(data, tmp_path):
+    res = _sim(data, {"random": random_sampling, "coreset": partial(vae_coreset_sampling,
+                                                                    n_clusters=3)},
+               budgets=[6, 12], n_trials=2, random_state=0)
+    summary = res.summary()
+    assert set(summary) == {"random", "coreset"}
+    assert np.allclose(summary["random"]["mean"], res.accuracy[0].mean(axis=0))
+    assert np.allclose(summary["random"]["std"], res.accuracy[0].std(axis=0))
+    text = str(res)
+    assert "budget" in text and "coreset" in text and "±" in text and "2 trials" in text
+    assert len(res.format_table().splitlines()) == 2 + 2
+    assert len(res.to_records()) == 2 * 2 * 2
+    pd = pytest.importorskip("pandas")
+    frame = res.to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 8
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = res.plot()
+    assert len(ax.get_lines()) == 2
+    ax.figure.savefig(tmp_path / "curves.png")
+    plt.close(ax.figure)
+    assert (tmp_path / "curves.png").stat().st_size > 0
+
+
+def test_progress_reporting(data, capsys, monkeypatch):
+    _sim(data, {"random": random_sampling}, budgets=[6], n_trials=2, random_state=0, verbose=0)
+    assert capsys.readouterr() == ("", "")
+    _sim(data, {"random": random_sampling}, budgets=[6], n_trials=2, random_state=0,
+         verbose=1)  # tqdm when installed
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as if tqdm were not installed
+    _sim(data, {"random": random_sampling}, budgets=[6], n_trials=2, random_state=0,
+         verbose=1)
+    assert "[simulate] 2/2 runs done" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"protocol": "batch", "budgets": [5]}, ValueError, "protocol"),
+    ({"budgets": None}, ValueError, "budgets is required"),
+    ({"budgets": [0, 5]}, ValueError, "budgets"),
+    ({"budgets": [10_000]}, ValueError, "budgets"),
+    ({"budgets": [5.5]}, ValueError, "budgets"),
+    ({"protocol": "incremental", "budgets": [10, 5]}, ValueError, "increase"),
+    ({"protocol": "incremental", "n_initial": 0}, ValueError, "n_initial"),
+    ({"budgets": [5], "n_trials": 0}, ValueError, "n_trials"),
+    ({"protocol": "incremental", "initial": "smart"}, ValueError, "initial"),
+])
+def test_parameter_validation(data, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _sim(data, {"random": random_sampling}, **kwargs)
+
+
+def test_input_validation(data):
+    X_pool, X_test, y_pool, y_test = data
+    with pytest.raises(ValueError, match="y_pool"):
+        simulate_active_learning(_lr(), X_pool, y_pool[:-1], X_test, y_test,
+                                 {"r": random_sampling}, budgets=[5], verbose=0)
+    with pytest.raises(ValueError, match="X_test"):
+        simulate_active_learning(_lr(), X_pool, y_pool, X_test[:, :3], y_test,
+                                 {"r": random_sampling}, budgets=[5], verbose=0)
+    with pytest.raises(TypeError, match="strategies"):
+        simulate_active_learning(_lr(), X_pool, y_pool, X_test, y_test, {}, budgets=[5])
+    with pytest.raises(ValueError, match="estimator"):
+        simulate_active_learning(None, X_pool, y_pool, X_test, y_test,
+                                 {"r": random_sampling}, budgets=[5])
+    bad = {"r": lambda classifier, X_pool, n_instances=1: (np.zeros(n_instances, int), None)}
+    with pytest.raises(ValueError, match="repeated"):
+        _sim(data, bad, budgets=[3])
+
+
+def test_adaptive_cv_on_tiny_labelled_sets():
+    y = np.array([0, 0, 0, 1, 1, 2])
+    cv = AdaptiveStratifiedKFold(3)
+    assert cv.get_n_splits(y=y) == 2 and cv.get_n_splits() == 3
+    splits = list(cv.split(np.zeros((6, 1)), y))
+    assert len(splits) == 2
+    for train, test in splits:
+        assert 5 in train and 5 not in test          # the singleton always trains
+        assert set(y[train]) == {0, 1, 2}            # every class in every training fold
+    tested = np.sort(np.concatenate([test for _, test in splits]))
+    assert tested.tolist() == [0, 1, 2, 3, 4]
+    # no class with two rows: a single all-rows split
+    assert len(list(cv.split(np.zeros((3, 1)), [0, 1, 2]))) == 1
+    with pytest.raises(ValueError, match="n_splits"):
+        AdaptiveStratifiedKFold(1)
+    X = np.r_[np.zeros((2, 2)), np.ones((2, 2)), [[5, 5]]] + 0.01 * np.arange(10).reshape(5, 2)
+    search = make_svc_search().fit(X, [0, 0, 1, 1, 2])
+    assert isinstance(search, GridSearchCV) and isinstance(search.best_estimator_, SVC)
+
+
+@pytest.fixture(scope="module")
+def vae(data):
+    return VAETransformer(3, max_epochs=100, random_state=0).fit(data[0])
+
+
+def test_latent_coreset_beats_input_random_at_small_budget(data, vae):
+    """The paper's claim at a small budget, on the embedded digits 0, 3, 9.
+
+    With 10 labels, random sampling in the input space often misses or
+    under-represents a class; a K-means coreset of the VAE codes covers them.
+    Measured while writing this test, over 4 seeds x 8 trials: 0.88 vs 0.85 on
+    average, with one seed of four the other way round; hence 24 trials here.
+    On these 8x8 images the input-space coreset does as well (0.90): the gain
+    of the latent space itself shows on MNIST (benchmarks/paper0_replication.py).
+    """
+    arms = paper0_arms(vae, n_clusters=10, k_center=False)
+    arms = {k: arms[k] for k in ("random (input)", "coreset (latent)")}
+    X_pool, X_test, y_pool, y_test = data
+    res = simulate_active_learning(None, X_pool, y_pool, X_test, y_test, arms,
+                                   budgets=[10], n_trials=24, random_state=0, verbose=0)
+    mean = {k: v["mean"][0] for k, v in res.summary().items()}
+    assert mean["coreset (latent)"] > mean["random (input)"] + 0.02, mean
+    assert mean["coreset (latent)"] > 0.85, mean
