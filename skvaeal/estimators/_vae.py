@@ -326,7 +326,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.device_ = resolve_device(self.device)
         self.likelihood_ = likelihood
         seed = seed_from_random_state(self.random_state)
-        X32 = torch.tensor(X, dtype=torch.float32)
+        if X.dtype == np.float32 and X.flags.writeable and X.flags.c_contiguous:
+            # Training only reads X, so share the caller's memory rather than copy it
+            # (a read-only array would make torch warn, so it is copied).
+            X32 = torch.from_numpy(X)
+        else:
+            X32 = torch.tensor(X, dtype=torch.float32)
         with torch_rng_scope(seed, self.device_):
             self.net_, X_train = self._build_net(X32, likelihood, optimizer, seed)
             self.net_.fit(X_train, None)
