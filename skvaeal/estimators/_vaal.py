@@ -11,7 +11,7 @@ from .._net import VAALNet
 from .._net._vaal import UNLABELED
 from ..nn import LatentDiscriminator, VAEModule
 from ..utils import check_positive_int, resolve_device, seed_from_random_state, torch_rng_scope
-from ._vae import VAETransformer, _resolve_optimizer
+from ._vae import _resolve_optimizer, build_vae_modules
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -97,8 +97,8 @@ class _AdversarialVAEBase(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         return likelihood, _resolve_optimizer(self.optimizer)
 
     def _build_vae_parts(self, n_features):
-        # The same architectures as VAETransformer, so "mlp"/"conv"/custom mean one thing.
-        return VAETransformer._build_modules(self, n_features)
+        # The same builder as VAETransformer, so "mlp"/"conv"/custom mean one thing.
+        return build_vae_modules(self, n_features)
 
     def _seed(self, n_previous_fits):
         # A warm-started refit must not replay the first fit's shuffles and noise.

@@ -68,6 +68,58 @@ def _resolve_input_shape(input_shape, n_features):
     return tuple(int(s) for s in shape)
 
 
+def build_vae_modules(est, n_features):
+    """Encoder and decoder named by an estimator's VAE parameters.
+
+    Shared by every estimator with ``latent_dim``, ``architecture``, ``input_shape``,
+    ``hidden_dims`` and ``channels_last`` parameters, so these mean one thing across
+    the package.
+
+    Returns
+    -------
+    encoder, decoder : torch.nn.Module
+    architecture_ : {"mlp", "conv", "custom"}
+    input_shape_ : tuple or None
+    """
+    arch = est.architecture
+    if isinstance(arch, (tuple, list)):
+        if len(arch) != 2 or not all(isinstance(m, torch.nn.Module) for m in arch):
+            raise TypeError(
+                "architecture must be 'auto', 'mlp', 'conv' or a pair "
+                "(encoder, decoder) of torch.nn.Module instances."
+            )
+        import copy
+
+        encoder, decoder = copy.deepcopy(tuple(arch))
+        return encoder, decoder, "custom", None
+    if arch not in _ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {_ARCHITECTURES} or an (encoder, decoder) pair; "
+            f"got {arch!r}."
+        )
+    input_shape = _resolve_input_shape(est.input_shape, n_features)
+    if arch == "auto":
+        is_image = (input_shape is not None
+                    and min(input_shape[1:]) >= _MIN_AUTO_IMAGE_SIDE)
+        arch = "conv" if is_image else "mlp"
+    if arch == "conv":
+        if input_shape is None:
+            raise ValueError(
+                f"architecture='conv' needs an image: X has {n_features} features, which "
+                "is not a perfect square; pass input_shape=(channels, height, width)."
+            )
+        hidden = est.hidden_dims[-1] if est.hidden_dims else 128
+        encoder = ConvEncoder(input_shape, est.latent_dim, hidden_dim=hidden,
+                              channels_last=est.channels_last)
+        decoder = ConvDecoder(est.latent_dim, input_shape, hidden_dim=hidden,
+                              channels_last=est.channels_last)
+        return encoder, decoder, "conv", input_shape
+    hidden = tuple(est.hidden_dims) if est.hidden_dims is not None else (256, 128)
+    encoder = MLPEncoder(n_features, est.latent_dim, hidden)
+    decoder = MLPDecoder(est.latent_dim, n_features, hidden[::-1])
+    return encoder, decoder, "mlp", input_shape
+
+
 class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Variational autoencoder whose ``transform`` returns latent means.
 
@@ -226,44 +278,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return likelihood, _resolve_optimizer(self.optimizer)
 
     def _build_modules(self, n_features):
-        """Return ``(encoder, decoder, architecture_, input_shape_)``."""
-        arch = self.architecture
-        if isinstance(arch, (tuple, list)):
-            if len(arch) != 2 or not all(isinstance(m, torch.nn.Module) for m in arch):
-                raise TypeError(
-                    "architecture must be 'auto', 'mlp', 'conv' or a pair "
-                    "(encoder, decoder) of torch.nn.Module instances."
-                )
-            import copy
-
-            encoder, decoder = copy.deepcopy(tuple(arch))
-            return encoder, decoder, "custom", None
-        if arch not in _ARCHITECTURES:
-            raise ValueError(
-                f"architecture must be one of {_ARCHITECTURES} or an (encoder, decoder) pair; "
-                f"got {arch!r}."
-            )
-        input_shape = _resolve_input_shape(self.input_shape, n_features)
-        if arch == "auto":
-            is_image = (input_shape is not None
-                        and min(input_shape[1:]) >= _MIN_AUTO_IMAGE_SIDE)
-            arch = "conv" if is_image else "mlp"
-        if arch == "conv":
-            if input_shape is None:
-                raise ValueError(
-                    f"architecture='conv' needs an image: X has {n_features} features, which "
-                    "is not a perfect square; pass input_shape=(channels, height, width)."
-                )
-            hidden = self.hidden_dims[-1] if self.hidden_dims else 128
-            encoder = ConvEncoder(input_shape, self.latent_dim, hidden_dim=hidden,
-                                  channels_last=self.channels_last)
-            decoder = ConvDecoder(self.latent_dim, input_shape, hidden_dim=hidden,
-                                  channels_last=self.channels_last)
-            return encoder, decoder, "conv", input_shape
-        hidden = tuple(self.hidden_dims) if self.hidden_dims is not None else (256, 128)
-        encoder = MLPEncoder(n_features, self.latent_dim, hidden)
-        decoder = MLPDecoder(self.latent_dim, n_features, hidden[::-1])
-        return encoder, decoder, "mlp", input_shape
+        return build_vae_modules(self, n_features)
 
     def _build_net(self, X, likelihood, optimizer, seed):
         from skorch.callbacks import EarlyStopping, ProgressBar
