@@ -224,3 +224,16 @@ def test_strategy_with_modal_learner(pools):
                                          X_training=data.X_labeled, y_training=data.y_labeled)
     idx, _ = learner.query(data.X_pool, n_instances=4, random_state=0)
     assert np.unique(np.asarray(idx)).size == 4
+
+
+def test_set_output_pandas_wraps_transform():
+    """An inherited transform is wrapped by set_output too (sklearn wraps per defining class)."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data[:60] / 16.0
+    y = np.r_[np.ones(20, int), np.zeros(40, int)]
+    sampler = VAALSampler(latent_dim=2, max_epochs=1, random_state=0).set_output(transform="pandas")
+    out = sampler.fit(X, y).transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == ["vaalsampler0", "vaalsampler1"]

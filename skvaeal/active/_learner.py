@@ -1,13 +1,14 @@
 """A pool-based active learner with modAL's interface, on the newest scikit-learn."""
 
 import inspect
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
+
+from ..utils import check_n_instances
 
 
 def _accepts_random_state(strategy):
@@ -346,15 +347,9 @@ class ActiveLearner(BaseEstimator):
             Only when ``return_metrics=True``.
         """
         X_pool = _check_X(X_pool, "X_pool")
-        if isinstance(n_instances, bool) or not isinstance(n_instances, numbers.Integral):
-            raise TypeError(f"n_instances must be an int >= 1; got {n_instances!r}.")
-        if not 1 <= n_instances <= X_pool.shape[0]:
-            raise ValueError(
-                f"n_instances must be between 1 and the pool size {X_pool.shape[0]}; "
-                f"got {n_instances}."
-            )
-        result = self.query_strategy(self, X_pool, n_instances=int(n_instances), **query_kwargs)
-        query_idx, scores = check_query_result(result, X_pool.shape[0], int(n_instances),
+        n_instances = check_n_instances(n_instances, X_pool.shape[0])
+        result = self.query_strategy(self, X_pool, n_instances=n_instances, **query_kwargs)
+        query_idx, scores = check_query_result(result, X_pool.shape[0], n_instances,
                                                strategy=self.query_strategy)
         if return_metrics:
             return query_idx, X_pool[query_idx], scores

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, TransformerMixin
+from sklearn.base import ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -41,7 +41,7 @@ def _expected_failed_checks(estimator=None):
     }
 
 
-class ASSALClassifier(ClassifierMixin, TransformerMixin, _AdversarialVAEBase):
+class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
     """Adversarial semi-supervised active learning classifier (paper 004).
 
     An encoder ``E`` and a generator ``G`` form a VAE trained on all rows

@@ -4,14 +4,14 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._net import VAALNet
 from .._net._vaal import UNLABELED
 from ..nn import LatentDiscriminator, VAEModule
 from ..utils import check_positive_int, resolve_device, seed_from_random_state, torch_rng_scope
-from ._vae import _resolve_optimizer, build_vae_modules
+from ._vae import _LatentNetMixin, _resolve_optimizer, build_vae_modules
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -60,7 +60,7 @@ def _expected_failed_checks(estimator=None):
     return {}
 
 
-class _AdversarialVAEBase(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+class _AdversarialVAEBase(_LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """Parameter checks, module building and seeding shared by VAAL and ASSAL."""
 
     @property
@@ -123,25 +123,6 @@ class _AdversarialVAEBase(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
             n_vae_steps=self.n_vae_steps,
         )
 
-    def _validate_X(self, X):
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-
-    def transform(self, X):
-        """Latent means ``E[z|x]`` of the rows of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, latent_dim)
-            In X's float dtype (float64 for integer input).
-        """
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X)
-        return self.net_.encode(X).astype(X.dtype, copy=False)
-
     def score_samples(self, X):
         """Sampler probability ``S(mu(x))`` that each row belongs to the labelled pool.
 
@@ -164,14 +145,8 @@ class _AdversarialVAEBase(ClassNamePrefixFeaturesOutMixin, BaseEstimator):
         tags.target_tags.required = True
         return tags
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # skorch maps a CUDA-trained net onto the CPU when CUDA is missing; follow it.
-        if "net_" in state:
-            self.device_ = torch.device(self.net_.device)
 
-
-class VAALSampler(TransformerMixin, _AdversarialVAEBase):
+class VAALSampler(_AdversarialVAEBase):
     """Variational adversarial active learning's sampler (Sinha et al., 2019).
 
     A VAE learns codes for the labelled and the unlabelled rows while a

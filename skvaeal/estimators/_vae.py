@@ -120,7 +120,44 @@ def build_vae_modules(est, n_features):
     return encoder, decoder, "mlp", input_shape
 
 
-class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _LatentNetMixin(TransformerMixin):
+    """What every estimator holding a VAE-style skorch ``net_`` shares.
+
+    A ``TransformerMixin`` itself, because scikit-learn wraps ``transform`` for
+    ``set_output`` only in the class that defines it.
+
+    Validation of X after fit, ``transform`` to latent means, and keeping
+    ``device_`` in step with the net when a pickle made on a GPU is loaded on a
+    machine without one.
+    """
+
+    def _validate_X(self, X):
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def transform(self, X):
+        """Latent means ``E[z|x]`` of the rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+            In X's float dtype (float64 for integer input).
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X)
+        return self.net_.encode(X).astype(X.dtype, copy=False)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a CUDA-trained net onto the CPU when CUDA is missing; follow it.
+        if "net_" in state:
+            self.device_ = torch.device(self.net_.device)
+
+
+class VAETransformer(_LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """Variational autoencoder whose ``transform`` returns latent means.
 
     The VAE is trained without labels on all rows given to :meth:`fit`, as in
@@ -353,22 +390,6 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         return self
 
-    def transform(self, X):
-        """Latent means ``E[z|x]`` of the rows of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        Z : ndarray of shape (n_samples, latent_dim)
-            In X's float dtype (float64 for integer input).
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.net_.encode(X).astype(X.dtype, copy=False)
-
     def inverse_transform(self, X):
         """Decode latent codes into rows of the input space.
 
@@ -416,7 +437,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_X(X)
         if self.likelihood_ == "bernoulli" and (X.min() < 0 or X.max() > 1):
             raise ValueError("X must lie in [0, 1] for a model fitted with a Bernoulli likelihood.")
         return self.net_.elbo(X).astype(np.float64)
@@ -427,9 +448,3 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Lets :class:`~sklearn.model_selection.GridSearchCV` tune a VAE alone.
         """
         return float(np.mean(self.score_samples(X)))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # skorch maps a CUDA-trained net onto the CPU when CUDA is missing; follow it.
-        if "net_" in state:
-            self.device_ = torch.device(self.net_.device)

@@ -2,6 +2,8 @@
 
 from torch import nn
 
+from ._mlp import _mlp
+
 
 class LatentDiscriminator(nn.Module):
     """MLP ``S(z)`` giving the logit that a code comes from the labelled pool.
@@ -28,13 +30,8 @@ class LatentDiscriminator(nn.Module):
 
     def __init__(self, latent_dim, hidden_dims=(512, 512)):
         super().__init__()
-        layers = []
-        width = latent_dim
-        for hidden in tuple(hidden_dims):
-            layers += [nn.Linear(width, hidden), nn.ReLU()]
-            width = hidden
-        layers.append(nn.Linear(width, 1))
-        self.body = nn.Sequential(*layers)
+        sizes = (latent_dim, *tuple(hidden_dims))
+        self.body = nn.Sequential(*_mlp(sizes), nn.Linear(sizes[-1], 1))
 
     def forward(self, z):
         # Logits, not probabilities: BCE-with-logits is stable where sigmoid saturates.
@@ -61,13 +58,8 @@ class LatentClassifier(nn.Module):
 
     def __init__(self, latent_dim, n_classes, hidden_dims=(128,)):
         super().__init__()
-        layers = []
-        width = latent_dim
-        for hidden in tuple(hidden_dims):
-            layers += [nn.Linear(width, hidden), nn.ReLU()]
-            width = hidden
-        layers.append(nn.Linear(width, n_classes))
-        self.body = nn.Sequential(*layers)
+        sizes = (latent_dim, *tuple(hidden_dims))
+        self.body = nn.Sequential(*_mlp(sizes), nn.Linear(sizes[-1], n_classes))
 
     def forward(self, z):
         return self.body(z)
