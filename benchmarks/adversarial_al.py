@@ -15,8 +15,10 @@ Arms
   warm-started :class:`skvaeal.VAALSampler` (task-agnostic, so one query
   sequence is scored with both task models).
 - ``assal/random``, ``assal/coreset``: :class:`skvaeal.ASSALClassifier`
-  trained semi-supervised on the pool (labels so far, the rest ``-1``) and
-  queried with :func:`skvaeal.query.assal_sampling`; the first 20 labels are
+  (defaults: pseudo-labels on shifted and rotated images plus the
+  class-balanced entropy term) trained semi-supervised on the pool (labels so
+  far, the rest ``-1``), refitted every round, and queried with
+  :func:`skvaeal.query.assal_sampling`; the first 20 labels are
   random, or the K-means coreset (``vae_coreset_sampling``, one row nearest
   each of 20 centres) of the warm-up latent space. ``--assal-warm-start``
   continues training between rounds instead of refitting.
@@ -32,6 +34,11 @@ Example::
 
     OMP_NUM_THREADS=1 python benchmarks/adversarial_al.py \\
         --data ../shared/data/mnist-t10k --n-seeds 5 --n-jobs 2
+
+Query times on 2 cores, one seed at a time::
+
+    python benchmarks/adversarial_al.py --data ../shared/data/mnist-t10k \\
+        --n-seeds 1 --threads 2 --arms assal/random vaal/svc-vae
 """
 
 import argparse
@@ -93,7 +100,7 @@ def run_seed(args, seed):
     from skvaeal.query import (assal_sampling, entropy_sampling, random_sampling,
                                vaal_sampling, vae_coreset_sampling)
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     X, y = load(args.data)
     rng = np.random.RandomState(seed)
     order = rng.permutation(len(X))
@@ -291,6 +298,8 @@ def main(argv=None):
     parser.add_argument("--input-dropout", type=float, default=0.0)
     parser.add_argument("--arms", nargs="+", default=ARM_ORDER, choices=ARM_ORDER)
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per seed (use 2 with --n-jobs 1 to time 2 cores)")
     parser.add_argument("--output", default=None, help="write per-seed results as JSON")
     args = parser.parse_args(argv)
 

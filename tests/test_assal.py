@@ -87,7 +87,8 @@ def test_deterministic_with_seed(data):
     assert a.loss_curve_ == b.loss_curve_
 
 
-@pytest.mark.parametrize("kind", ["pseudo_label", "entropy", None])
+@pytest.mark.parametrize("kind", ["pseudo_label", "entropy", "vat", None,
+                                  ("pseudo_label", "entropy"), ("vat", "entropy")])
 def test_unlabeled_loss_options(kind, data):
     X, y, d = data
     clf = ASSALClassifier(**TINY, unlabeled_loss=kind, random_state=0).fit(X, y)
@@ -101,10 +102,14 @@ def test_unlabeled_loss_function():
     assert unlabeled_loss(confident, unsure, "pseudo_label").item() == 0.0
     assert unlabeled_loss(unsure, confident, "pseudo_label").item() == pytest.approx(np.log(3))
     # Entropy term: in [-log K, log K]; confident and balanced is the minimum.
-    low = unlabeled_loss(torch.tensor([[50.0, 0, 0], [0, 50.0, 0], [0, 0, 50.0]]), None,
-                         "entropy").item()
+    # It reads the clean view: the noisy view's logits do not matter.
+    balanced = torch.tensor([[50.0, 0, 0], [0, 50.0, 0], [0, 0, 50.0]])
+    low = unlabeled_loss(torch.zeros(3, 3), balanced, "entropy").item()
     assert low == pytest.approx(-np.log(3), abs=1e-4)
-    assert unlabeled_loss(unsure, None, "entropy").item() == pytest.approx(0.0, abs=1e-6)
+    assert unlabeled_loss(balanced, unsure, "entropy").item() == pytest.approx(0.0, abs=1e-6)
+    # Confident but all one class: no reward from the balance term.
+    collapsed = torch.tensor([[50.0, 0, 0]] * 3)
+    assert unlabeled_loss(unsure, collapsed, "entropy").item() == pytest.approx(0.0, abs=1e-4)
     assert unlabeled_loss(unsure, unsure, None).item() == 0.0
     with pytest.raises(ValueError, match="unlabeled_loss"):
         unlabeled_loss(unsure, unsure, "bogus")
@@ -143,6 +148,10 @@ def test_pickle_and_clone(fitted, data):
 
 @pytest.mark.parametrize("params, match", [
     (dict(unlabeled_loss="bogus"), "unlabeled_loss"),
+    (dict(unlabeled_loss=("entropy", "entropy")), "unlabeled_loss"),
+    (dict(unlabeled_loss=("entropy", "bogus")), "unlabeled_loss"),
+    (dict(augment="bogus"), "augment"),
+    (dict(augment="affine", input_shape=None), "augment='affine' needs images"),
     (dict(threshold=0.0), "threshold"),
     (dict(threshold=1.5), "threshold"),
     (dict(vae_weight=-1.0), "vae_weight"),
@@ -154,6 +163,33 @@ def test_bad_params(params, match, data):
     X, y, _ = data
     with pytest.raises(ValueError, match=match):
         ASSALClassifier(**{**TINY, **params}).fit(X, y)
+
+
+def test_augment_resolution(data):
+    X, y, _ = data  # 8 x 8 digits: too small for "auto" to augment
+    assert ASSALClassifier(**TINY, random_state=0).fit(X, y).augment_ is None
+    affine = ASSALClassifier(**TINY, augment="affine", random_state=0).fit(X, y)
+    assert affine.augment_.input_shape == (1, 8, 8)
+    assert np.all(np.isfinite(affine.loss_curve_))
+    big = np.repeat(np.repeat(X.reshape(-1, 8, 8), 2, axis=1), 2, axis=2).reshape(len(X), -1)
+    auto16 = ASSALClassifier(**TINY, random_state=0).fit(big, y)
+    assert auto16.augment_.input_shape == (1, 16, 16)
+
+
+def test_augment_callable_sees_the_classifier_view_only(data):
+    X, y, _ = data
+    seen = []
+
+    def flip(rows):
+        seen.append(rows.shape)
+        return rows.flip(1)
+
+    clf = ASSALClassifier(**TINY, augment=flip, random_state=0).fit(X, y)
+    n_steps = len(seen)
+    assert n_steps > 0 and all(shape[1] == X.shape[1] for shape in seen)
+    clf.predict_proba(X)
+    clf.score_samples(X)
+    assert len(seen) == n_steps  # inference never augments
 
 
 def test_bad_targets(data):

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skvaeal.nn import (ConvDecoder, ConvEncoder, ELBOLoss, MLPDecoder, MLPEncoder, VAEModule,
-                        gaussian_kl, reconstruction_nll, reparameterize)
+from skvaeal.nn import (ConvDecoder, ConvEncoder, ELBOLoss, MLPDecoder, MLPEncoder, RandomAffine,
+                        VAEModule, gaussian_kl, reconstruction_nll, reparameterize)
 from skvaeal.utils import torch_rng_scope
 
 
@@ -96,3 +96,43 @@ def test_kl_is_non_negative_and_zero_only_at_the_prior(mu, logvar):
     kl = gaussian_kl(torch.from_numpy(mu), torch.from_numpy(logvar))
     assert torch.all(kl >= -1e-4)
     assert gaussian_kl(torch.zeros(3, 4), torch.zeros(3, 4)).abs().max().item() == 0.0
+
+
+def test_random_affine_moves_images_within_its_bounds():
+    # One bright pixel in the middle of 2 x 15 x 15 images, 64 of them.
+    x = torch.zeros(64, 2, 15, 15)
+    x[:, :, 7, 7] = 1.0
+    flat = x.reshape(64, -1)
+    with torch_rng_scope(0):
+        out = RandomAffine((2, 15, 15), max_shift=0.2, max_rotation=0.0)(flat)
+    assert out.shape == flat.shape
+    images = out.reshape(64, 2, 15, 15)
+    rows = torch.arange(15.0).view(1, 15, 1)
+    mass = images[:, 0].sum(dim=(1, 2))
+    centre_row = (images[:, 0] * rows).sum(dim=(1, 2)) / mass
+    shift = (centre_row - 7).abs()
+    # Shifts up to 0.2 * 15 = 3 pixels, different per image, channels moved together.
+    assert float(shift.max()) <= 3.0 + 1e-4 and float(shift.std()) > 0.3
+    torch.testing.assert_close(images[:, 0], images[:, 1])
+    # Bilinear resampling of an interior point keeps its mass.
+    torch.testing.assert_close(mass, torch.ones(64), atol=1e-4, rtol=0)
+
+
+def test_random_affine_rotation_and_identity():
+    x = torch.rand(8, 100, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(RandomAffine((1, 10, 10), max_shift=0.0, max_rotation=0.0)(x), x)
+    # A centred disc is (nearly) unchanged by rotation alone.
+    yy, xx = torch.meshgrid(torch.arange(21.0), torch.arange(21.0), indexing="ij")
+    disc = (((yy - 10) ** 2 + (xx - 10) ** 2) <= 36).float().reshape(1, -1).repeat(4, 1)
+    with torch_rng_scope(1):
+        rotated = RandomAffine((1, 21, 21), max_shift=0.0, max_rotation=45.0)(disc)
+    with torch_rng_scope(1):
+        shifted = RandomAffine((1, 21, 21), max_shift=0.1, max_rotation=0.0)(disc)
+    # Rotation only resamples the rim; a shift of up to 2 pixels moves it.
+    assert float((rotated - disc).abs().mean()) < 0.05
+    assert float((shifted - disc).abs().mean()) > 2 * float((rotated - disc).abs().mean())
+    with torch_rng_scope(2):
+        a = RandomAffine((1, 21, 21))(disc)
+    with torch_rng_scope(2):
+        b = RandomAffine((1, 21, 21))(disc)
+    assert torch.equal(a, b)

@@ -101,6 +101,54 @@ def test_incremental_with_explicit_budgets_and_initial(data):
     assert [len(i) for i in res.indices["k-center"][0]] == [3, 10, 30]
 
 
+class _RecordingLR(LogisticRegression):
+    """Logistic regression that records the rows each fit received (class-level log)."""
+
+    calls = []
+
+    def fit(self, X, y, X_unlabeled=None):
+        # Sum of the labelled + unlabelled rows: the whole pool when they partition it.
+        total = float(np.sum(X) + (0.0 if X_unlabeled is None else np.sum(X_unlabeled)))
+        _RecordingLR.calls.append(
+            (self.tol, len(X), None if X_unlabeled is None else len(X_unlabeled), total))
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("protocol", ["incremental", "one-shot"])
+def test_semi_supervised_arm_gets_the_unlabelled_rest_of_the_pool(data, protocol):
+    X_pool = data[0]
+    _RecordingLR.calls.clear()
+    # tol tells the two arms' fits apart in the log.
+    arms = {"semi": Arm(random_sampling, _RecordingLR(tol=1e-4, max_iter=300),
+                        semi_supervised=True),
+            "plain": Arm(random_sampling, _RecordingLR(tol=2e-4, max_iter=300))}
+    kw = (dict(budgets=[6, 12, 18]) if protocol == "one-shot"
+          else dict(n_initial=6, n_instances=6, n_rounds=2))
+    res = _sim(data, arms, protocol=protocol, n_trials=1, random_state=0, **kw)
+    assert res.accuracy.shape == (2, 1, 3)
+    semi = [c for c in _RecordingLR.calls if c[0] == 1e-4]
+    plain = [c for c in _RecordingLR.calls if c[0] == 2e-4]
+    assert [c[1] for c in semi] == [6, 12, 18] and [c[1] for c in plain] == [6, 12, 18]
+    for _, n_labeled, n_unlabeled, total in semi:
+        assert n_labeled + n_unlabeled == len(X_pool)
+        assert total == pytest.approx(float(X_pool.sum()))
+    assert all(c[2] is None for c in plain)
+
+
+def test_arm_initial_overrides_the_simulation_initial(data):
+    def first_rows(classifier, X, n_instances=1):
+        return np.arange(n_instances), np.zeros(n_instances)
+
+    arms = {"own": Arm(random_sampling, initial=first_rows), "shared": random_sampling}
+    res = _sim(data, arms, protocol="incremental", n_initial=6, n_instances=3, n_rounds=1,
+               n_trials=2, random_state=0)
+    for t in range(2):
+        assert res.indices["own"][t][0].tolist() == list(range(6))
+        assert res.indices["shared"][t][0].tolist() != list(range(6))
+    with pytest.raises(TypeError, match="initial must be callable"):
+        _sim(data, {"bad": Arm(random_sampling, initial="kmeans")}, protocol="incremental")
+
+
 def test_single_class_sets_record_constant_prediction(data):
     X_pool, X_test, y_pool, y_test = data
     with pytest.warns(UserWarning, match="single class"):

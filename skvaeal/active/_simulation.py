@@ -40,6 +40,16 @@ class Arm:
         ``make_pipeline(FrozenEstimator(transformer), model)`` with
         ``partial(strategy, transformer=transformer)``, without transforming
         the same rows again in every trial.
+    semi_supervised : bool, default=False
+        The estimator learns from unlabelled rows too (e.g.
+        :class:`~skvaeal.ASSALClassifier`): every fit also receives the pool
+        rows not labelled yet, as ``fit(X, y, X_unlabeled=...)``.
+    initial : callable, default=None
+        Incremental protocol: this arm's cold-start strategy, instead of the
+        ``initial`` given to :func:`simulate_active_learning`; e.g. a K-means
+        coreset in a latent space learnt without labels (paper 004's cold
+        start): ``partial(vae_coreset_sampling, transformer=ASSALClassifier(
+        warmup_epochs=5).fit_warmup(X_pool), n_clusters=20, within="closest")``.
 
     Examples
     --------
@@ -54,6 +64,8 @@ class Arm:
     strategy: Callable[..., Any]
     estimator: Optional[Any] = None
     transformer: Optional[Any] = None
+    semi_supervised: bool = False
+    initial: Optional[Callable[..., Any]] = None
 
 
 def _derive_seed(trial_seed, step):
@@ -78,6 +90,15 @@ def _n_classes(y):
     return np.unique(y).shape[0]
 
 
+def _unlabeled_kwargs(arm, X_pool, labeled):
+    """``fit`` keywords of a semi-supervised arm: the pool rows not in ``labeled``."""
+    if not arm.semi_supervised:
+        return {}
+    mask = np.ones(X_pool.shape[0], dtype=bool)
+    mask[labeled] = False
+    return {"X_unlabeled": X_pool[mask]}
+
+
 def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed):
     n_budgets = len(budgets)
     out = {"accuracy": np.empty(n_budgets), "query_time": np.empty(n_budgets),
@@ -96,7 +117,8 @@ def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budg
             out["single_class"][j] = True
             out["accuracy"][j] = _constant_accuracy(y_labeled, y_test)
         else:
-            model = clone(estimator).fit(X_pool[idx], y_labeled)
+            model = clone(estimator).fit(X_pool[idx], y_labeled,
+                                         **_unlabeled_kwargs(arm, X_pool, idx))
             out["accuracy"][j] = float(model.score(X_test, y_test))
         out["fit_time"][j] = time.perf_counter() - start
     return out
@@ -109,6 +131,7 @@ def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, b
            "fit_time": np.empty(n_budgets), "single_class": np.zeros(n_budgets, dtype=bool),
            "indices": []}
     estimator = arm.estimator if arm.estimator is not None else default_estimator
+    initial = arm.initial if arm.initial is not None else initial
     strategy_takes_seed = _accepts_random_state(arm.strategy)
     labeled = np.zeros(X_pool.shape[0], dtype=bool)
     order = []  # pool indices in the order they were labelled
@@ -131,11 +154,13 @@ def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, b
         order.extend(new.tolist())
         all_idx = np.asarray(order, dtype=np.intp)
         start = time.perf_counter()
+        unlabeled = _unlabeled_kwargs(arm, X_pool, all_idx)
         if learner is not None:
-            learner.teach(X_pool[new], y_pool[new])
+            learner.teach(X_pool[new], y_pool[new], **unlabeled)
         elif _n_classes(y_pool[all_idx]) >= 2:
             learner = ActiveLearner(clone(estimator), arm.strategy,
-                                    X_training=X_pool[all_idx], y_training=y_pool[all_idx])
+                                    X_training=X_pool[all_idx], y_training=y_pool[all_idx],
+                                    **unlabeled)
         out["fit_time"][j] = time.perf_counter() - start
         if learner is None:
             out["single_class"][j] = True
@@ -186,6 +211,8 @@ def _resolve_arms(strategies, estimator):
             )
         if arm.transformer is not None and not hasattr(arm.transformer, "transform"):
             raise TypeError(f"strategies[{name!r}].transformer must have a transform method.")
+        if arm.initial is not None and not callable(arm.initial):
+            raise TypeError(f"strategies[{name!r}].initial must be callable; got {arm.initial!r}.")
         arms[str(name)] = arm
     return arms
 

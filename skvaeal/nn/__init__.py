@@ -1,6 +1,7 @@
 """Pure PyTorch building blocks. This subpackage imports no scikit-learn or skorch."""
 
 from ._assal import ASSALModule
+from ._augment import RandomAffine
 from ._conv import ConvDecoder, ConvEncoder, conv_output_shape
 from ._discriminator import LatentClassifier, LatentDiscriminator
 from ._losses import ELBOLoss, gaussian_kl, reconstruction_nll
@@ -16,6 +17,7 @@ __all__ = [
     "LatentDiscriminator",
     "MLPDecoder",
     "MLPEncoder",
+    "RandomAffine",
     "VAEModule",
     "conv_output_shape",
     "gaussian_kl",
