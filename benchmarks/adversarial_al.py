@@ -22,6 +22,9 @@ Arms
   random, or the K-means coreset (``vae_coreset_sampling``, one row nearest
   each of 20 centres) of the warm-up latent space. ``--assal-warm-start``
   continues training between rounds instead of refitting.
+- ``assal-kmeans/random``, ``assal-kmeans/coreset``: the same, querying with
+  ``assal_sampling(..., diversity="kmeans")`` (the lowest sampler score in
+  each of 20 K-means clusters of the codes instead of the 20 lowest).
 - ``assal-clf/random-queries`` (diagnostic): the ASSAL classifier refitted on
   the random arm's labels, to separate the classifier from its acquisition.
 
@@ -50,8 +53,9 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 ROUNDS_DEFAULT = 5
-ARM_ORDER = ["random/svc-vae", "random/mlp", "entropy/svc-vae", "vaal/svc-vae", "vaal/mlp",
-             "assal/random", "assal/coreset", "assal-clf/random-queries"]
+ASSAL_ARMS = ["assal/random", "assal/coreset", "assal-kmeans/random", "assal-kmeans/coreset"]
+ARM_ORDER = (["random/svc-vae", "random/mlp", "entropy/svc-vae", "vaal/svc-vae", "vaal/mlp"]
+             + ASSAL_ARMS + ["assal-clf/random-queries"])
 
 
 def load(data_dir):
@@ -164,8 +168,10 @@ def run_seed(args, seed):
         log["acc"]["assal-clf/random-queries"] = accs
         progress(log, ["assal-clf/random-queries"])
 
-    # --- ASSAL with a random or a coreset cold start
-    for start in [s for s in ("random", "coreset") if f"assal/{s}" in args.arms]:
+    # --- ASSAL with a random or a coreset cold start, top-k or per-cluster queries
+    for arm in [a for a in ASSAL_ARMS if a in args.arms]:
+        variant, start = arm.split("/")
+        diversity = "kmeans" if variant == "assal-kmeans" else None
         clf = ASSALClassifier(**assal_params(args, seed))
         fit_times, select_times = [], []
         if start == "random":
@@ -178,7 +184,7 @@ def run_seed(args, seed):
             idx = vae_coreset_sampling(None, Xp, args.n_initial, transformer=clf,
                                        n_clusters=args.n_initial, within="closest",
                                        random_state=seed)[0]
-            log["times"]["assal_coreset_warmup"] = time.perf_counter() - t0
+            log["times"][f"{variant}_coreset_warmup"] = time.perf_counter() - t0
             labeled = list(idx)
         for r, budget in enumerate(budgets):
             y_semi = np.full(len(Xp), -1)
@@ -188,16 +194,19 @@ def run_seed(args, seed):
             t0 = time.perf_counter()
             clf.fit(Xp, y_semi)
             fit_times.append(time.perf_counter() - t0)
-            log["acc"].setdefault(f"assal/{start}", []).append(float(clf.score(Xt, yt)))
+            log["acc"].setdefault(arm, []).append(float(clf.score(Xt, yt)))
             if r < args.rounds:
                 rest = unlabeled_of(labeled)
                 t0 = time.perf_counter()
-                idx = assal_sampling(clf, Xp[rest], args.n_query, random_state=seed)[0]
+                idx = assal_sampling(clf, Xp[rest], args.n_query, diversity=diversity,
+                                     random_state=seed)[0]
                 select_times.append(time.perf_counter() - t0)
                 labeled += list(rest[idx])
-        log["times"][f"assal_{start}_fit"] = fit_times
-        log["times"][f"assal_{start}_select"] = select_times
-        progress(log, [f"assal/{start}"])
+        log["times"][f"{arm}_fit"] = fit_times
+        log["times"][f"{arm}_select"] = select_times
+        log.setdefault("class_counts", {})[arm] = np.bincount(
+            yp[labeled], minlength=10).tolist()
+        progress(log, [arm])
 
     # --- VAAL: one warm-started sampler, queries scored with both task models
     if "vaal/svc-vae" not in args.arms:
@@ -230,7 +239,7 @@ def report(logs, args):
     budgets = logs[0]["budgets"]
     print(f"\nTest accuracy (mean ± std over {len(logs)} seeds; pool {args.n_pool}, "
           f"test {args.n_test})")
-    head = f"{'arm':<17}" + "".join(f"{b:>14}" for b in budgets)
+    head = f"{'arm':<25}" + "".join(f"{b:>14}" for b in budgets)
     print(head)
     print("-" * len(head))
     table = {}
@@ -242,11 +251,10 @@ def report(logs, args):
         with warnings.catch_warnings():  # budgets an arm skipped are all-NaN columns
             warnings.simplefilter("ignore", RuntimeWarning)
             mean, std = np.nanmean(acc, 0), np.nanstd(acc, 0)
-        print(f"{arm:<17}" + "".join(f"{m:>8.3f} ±{s:.3f}" for m, s in zip(mean, std)))
+        print(f"{arm:<25}" + "".join(f"{m:>8.3f} ±{s:.3f}" for m, s in zip(mean, std)))
     supervised = [a for a in table if not a.startswith("assal")]
     best_sup = np.max([table[a].mean(0) for a in supervised], axis=0)
-    for arm in [a for a in ("assal/random", "assal/coreset", "assal-clf/random-queries")
-                if a in table]:
+    for arm in [a for a in ASSAL_ARMS + ["assal-clf/random-queries"] if a in table]:
         above = table[arm].mean(0) > best_sup
         print(f"{arm} above every supervised curve at rounds: {above.tolist()}; "
               f"at {budgets[-1]} labels {table[arm].mean(0)[-1]:.3f} (target >= 0.90)")
@@ -259,13 +267,18 @@ def report(logs, args):
         vaal = np.array([log["times"]["vaal_query"] for log in logs])
         print("vaal_sampling per round (train sampler + score the pool): "
               + " ".join(f"{v:.1f}" for v in vaal.mean(0)))
-    for start in ("random", "coreset"):
-        if f"assal_{start}_fit" not in logs[0]["times"]:
+    for arm in ASSAL_ARMS:
+        if f"{arm}_fit" not in logs[0]["times"]:
             continue
-        fit = np.array([log["times"][f"assal_{start}_fit"] for log in logs])
-        sel = np.array([log["times"][f"assal_{start}_select"] for log in logs])
-        print(f"assal/{start} fit per round: " + " ".join(f"{v:.1f}" for v in fit.mean(0))
+        fit = np.array([log["times"][f"{arm}_fit"] for log in logs])
+        sel = np.array([log["times"][f"{arm}_select"] for log in logs])
+        print(f"{arm} fit per round: " + " ".join(f"{v:.1f}" for v in fit.mean(0))
               + "; assal_sampling per round: " + " ".join(f"{v:.3f}" for v in sel.mean(0)))
+    if "class_counts" in logs[0]:
+        print("\nLabels per class after the last round (summed over seeds)")
+        for arm in logs[0]["class_counts"]:
+            counts = np.sum([log["class_counts"][arm] for log in logs], axis=0)
+            print(f"{arm:<21} " + " ".join(f"{c:>3d}" for c in counts))
     print(f"VAE for the SVC codes: {np.mean([log['times']['vae_fit'] for log in logs]):.1f}")
 
 

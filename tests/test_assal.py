@@ -1,6 +1,7 @@
 """ASSALClassifier, ASSALNet and assal_sampling (paper 004)."""
 
 import pickle
+from functools import partial
 
 import numpy as np
 import pytest
@@ -132,6 +133,20 @@ def test_warmup_then_warm_start(data):
     assert clf.net_ is net and clf.n_fits_ == 2 and len(clf.loss_curve_) == 3
 
 
+def test_warm_start_with_augmentation_and_new_params(data):
+    # Regression: a warm refit re-applies the parameters to the live net; an
+    # augmentation module must get through skorch's guard on torch modules.
+    X, y, _ = data
+    clf = ASSALClassifier(**TINY, augment="affine", warm_start=True, random_state=0).fit(X, y)
+    net = clf.net_
+    clf.set_params(augment=None, max_epochs=2).fit(X, y)
+    assert clf.net_ is net and clf.augment_ is None and clf.net_.augment is None
+    clf.set_params(augment="affine").fit(X, y)
+    assert clf.net_.augment is clf.augment_ and clf.augment_.input_shape == (1, 8, 8)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
 def test_cold_start_k_center_on_warmup_space(data):
     X = data[0]
     clf = ASSALClassifier(**TINY, random_state=0).fit_warmup(X)
@@ -224,8 +239,38 @@ def classifiers(data):
 
 @pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("factory", ["plain_classifier", "skvaeal_learner"])
-def test_strategy_contract(check, factory, classifiers):
-    check(assal_sampling, classifiers[factory], contract_data().X_pool)
+@pytest.mark.parametrize("diversity", [None, "kmeans"])
+def test_strategy_contract(check, factory, diversity, classifiers):
+    strategy = partial(assal_sampling, diversity=diversity)
+    check(strategy, classifiers[factory], contract_data().X_pool)
+
+
+def test_kmeans_diversity_takes_the_lowest_score_of_each_cluster(classifiers):
+    from sklearn.cluster import KMeans
+
+    clf = classifiers["plain_classifier"]
+    X_pool = contract_data().X_pool
+    n = 8
+    idx, scores = assal_sampling(clf, X_pool, n, diversity="kmeans", max_fit_samples=None,
+                                 random_state=0)
+    s = clf.score_samples(X_pool)
+    np.testing.assert_allclose(scores, 1 - s[idx])
+    assert np.all(np.diff(scores) <= 0)  # most informative first
+    # The same clustering as the strategy's (same codes, same seed) has one pick per
+    # cluster, each the cluster's lowest sampler score.
+    Z = clf.transform(X_pool)
+    seed = int(np.random.RandomState(0).randint(np.iinfo(np.int32).max))
+    labels = KMeans(n, n_init=3, max_iter=30, random_state=seed).fit_predict(Z)
+    assert sorted(labels[idx].tolist()) == list(range(n))
+    for i in idx:
+        assert s[i] == s[labels == labels[i]].min()
+    # Top-k picks are the global minimum instead: spread across clusters is not asked.
+    top, _ = assal_sampling(clf, X_pool, n, random_state=0)
+    assert s[top].max() <= s[idx].max()
+    with pytest.raises(ValueError, match="diversity"):
+        assal_sampling(clf, X_pool, n, diversity="cluster")
+    with pytest.raises(ValueError, match="n_instances"):
+        assal_sampling(clf, X_pool, len(X_pool) + 1, diversity="kmeans")
 
 
 def test_strategy_picks_lowest_sampler_scores(classifiers):

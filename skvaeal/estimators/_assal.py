@@ -150,10 +150,10 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         When True and already fitted (or warmed up with :meth:`fit_warmup`)
         on rows of the same width, :meth:`fit` continues training the current
         networks without a new warm-up; a classifier head is rebuilt only
-        when the set of classes changed. In the MNIST benchmark
-        (``benchmarks/adversarial_al.py``) warm rounds of 3 epochs were about
-        as accurate as refitting every round (0.65 vs 0.62 at 120 labels)
-        at a fraction of the cost.
+        when the set of classes changed. On MNIST (the benchmark's protocol,
+        one seed, 20 + 5 x 20 labels) warm rounds of 3 epochs cost a third of
+        a refit (10 s vs 27 s per round) and reached 0.88 test accuracy at
+        120 labels, against 0.94 when refitting every round.
     verbose : int, default=0
 
     Attributes
@@ -295,7 +295,10 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
                      "unlabeled_loss", "threshold", "vat_epsilon", "input_dropout",
                      "n_vae_steps"):
             setattr(self.net_, name, getattr(self, name))
-        self.net_.augment = self._resolve_augment()
+        # Written past skorch's __setattr__, which refuses torch modules outside its
+        # initialize methods so that trainable ones reach the optimiser; an
+        # augmentation has no parameters and is never trained.
+        vars(self.net_)["augment"] = self._resolve_augment()
         self.net_.criterion_.beta = self.beta
 
     def _run(self, X32, target, phase, epochs):

@@ -1,13 +1,20 @@
 """Sampling strategy of adversarial semi-supervised active learning (paper 004, Algorithm 3)."""
 
+import numpy as np
+from sklearn.utils import check_random_state
+
 from ._base import (ClassifierNotFittedError, candidate_mask, check_query, get_estimator,
-                    get_labeled)
+                    get_labeled, query_result, top_k)
+from ._coreset import _cluster
 from ._vaal import _lowest_labeled_proba
+
+_DIVERSITY = (None, "kmeans")
 
 __all__ = ["assal_sampling"]
 
 
-def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, random_state=None):
+def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, diversity=None,
+                   max_fit_samples=20_000, random_state=None):
     """Query the unlabelled pool rows with the lowest sampler score (Algorithm 3).
 
     The sampler of a fitted :class:`~skvaeal.ASSALClassifier` estimates the
@@ -29,8 +36,22 @@ def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, random_
     n_instances : int, default=1
     X_labeled : array-like of shape (n_labeled, n_features), default=None
         Labelled rows to exclude; default ``classifier.X_training`` if any.
+    diversity : {None, "kmeans"}, default=None
+        ``None``: the ``n_instances`` lowest scores (Algorithm 3 as written).
+        ``"kmeans"``: K-means splits the candidates' latent codes
+        (``classifier.transform``) into ``n_instances`` clusters and the
+        lowest-scoring row of each is queried (diverse mini-batch active
+        learning, Zhdanov 2019). The sampler's scores saturate, and the
+        lowest ones often sit in one dense region, so a plain top-k batch can
+        be one digit twenty times. In the MNIST benchmark this raised test
+        accuracy at 120 labels on the seeds where plain top-k queries hurt
+        (see ``benchmarks/adversarial_al.py``).
+    max_fit_samples : int or None, default=20000
+        ``diversity="kmeans"``: K-means is fitted on a random subsample of
+        this many codes and assigns the others, as in
+        :func:`~skvaeal.query.vae_coreset_sampling`.
     random_state : int, RandomState instance or None, default=None
-        Breaks ties between equal scores.
+        Breaks ties between equal scores and seeds K-means.
 
     Returns
     -------
@@ -76,5 +97,33 @@ def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, random_
         raise ClassifierNotFittedError(
             "assal_sampling needs a fitted ASSALClassifier; fit it on the labelled rows and "
             "the pool (y == -1) first.") from exc
+    if diversity not in _DIVERSITY:
+        raise ValueError(f"diversity must be one of {_DIVERSITY}; got {diversity!r}.")
     candidates = candidate_mask(X_pool, X_labeled=get_labeled(classifier, X_labeled))
-    return _lowest_labeled_proba(proba, candidates, n_instances, random_state)
+    if diversity is None:
+        return _lowest_labeled_proba(proba, candidates, n_instances, random_state)
+    if n_instances > int(candidates.sum()):
+        # The same message as the top-k path.
+        return _lowest_labeled_proba(proba, candidates, n_instances, random_state)
+    return _lowest_per_cluster(model, X_pool, proba, candidates, n_instances,
+                               max_fit_samples, random_state)
+
+
+def _lowest_per_cluster(model, X_pool, proba, candidates, n_instances, max_fit_samples,
+                        random_state):
+    """The lowest-``proba`` candidate of each of ``n_instances`` K-means clusters of codes."""
+    rng = check_random_state(random_state)
+    rows = np.flatnonzero(candidates)
+    informativeness = 1.0 - np.asarray(proba, dtype=np.float64)[rows]
+    labels, _ = _cluster(np.asarray(model.transform(X_pool[rows]), dtype=np.float64),
+                         n_instances, None, max_fit_samples, rng)
+    # Best first (random among ties); the first row of each cluster in that order wins.
+    order = top_k(informativeness, len(rows), rng)
+    _, first = np.unique(labels[order], return_index=True)
+    picked = order[np.sort(first)]
+    if len(picked) < n_instances:
+        # K-means can return fewer clusters than asked (duplicate codes): top up
+        # with the best rows not picked yet.
+        rest = order[~np.isin(order, picked)]
+        picked = np.concatenate([picked, rest[:n_instances - len(picked)]])
+    return query_result(rows[picked], informativeness[picked])
