@@ -43,9 +43,9 @@ def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, diversi
         lowest-scoring row of each is queried (diverse mini-batch active
         learning, Zhdanov 2019). The sampler's scores saturate, and the
         lowest ones often sit in one dense region, so a plain top-k batch can
-        be one digit twenty times. In the MNIST benchmark this raised test
-        accuracy at 120 labels on the seeds where plain top-k queries hurt
-        (see ``benchmarks/adversarial_al.py``).
+        be mostly one digit. In the MNIST benchmark
+        (``benchmarks/adversarial_al.py``, 5 seeds, random start) test
+        accuracy at 120 labels went from 0.901 +- 0.045 to 0.928 +- 0.017.
     max_fit_samples : int or None, default=20000
         ``diversity="kmeans"``: K-means is fitted on a random subsample of
         this many codes and assigns the others, as in
