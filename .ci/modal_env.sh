@@ -29,3 +29,6 @@ cd "$ROOT"
 TESTS=(tests/test_modal_interop.py)
 [ -f tests/test_query_common.py ] && TESTS+=(tests/test_query_common.py)
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q "${TESTS[@]}" "$@"
+# The adversarial strategies' contract with modAL's learner (skipped where modAL is absent).
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/test_assal.py tests/test_vaal.py \
+    -k "contract or modal" "$@"

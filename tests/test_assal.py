@@ -234,13 +234,23 @@ def classifiers(data):
     learner = ActiveLearner(ASSALClassifier(**TINY, random_state=0), assal_sampling,
                             X_training=d.X_labeled, y_training=d.y_labeled,
                             X_unlabeled=d.X_pool)
-    return {"plain_classifier": plain, "skvaeal_learner": learner}
+    out = {"plain_classifier": plain, "skvaeal_learner": learner}
+    try:  # present in the scikit-learn<1.8 environment of .ci/modal_env.sh
+        from modAL.models import ActiveLearner as ModalLearner
+    except ImportError:
+        return out
+    out["modal_learner"] = ModalLearner(ASSALClassifier(**TINY, random_state=0), assal_sampling,
+                                        X_training=d.X_labeled, y_training=d.y_labeled,
+                                        X_unlabeled=d.X_pool)
+    return out
 
 
 @pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("factory", ["plain_classifier", "skvaeal_learner"])
+@pytest.mark.parametrize("factory", ["plain_classifier", "skvaeal_learner", "modal_learner"])
 @pytest.mark.parametrize("diversity", [None, "kmeans"])
 def test_strategy_contract(check, factory, diversity, classifiers):
+    if factory not in classifiers:
+        pytest.skip("modAL is not installed (see .ci/modal_env.sh)")
     strategy = partial(assal_sampling, diversity=diversity)
     check(strategy, classifiers[factory], contract_data().X_pool)
 
