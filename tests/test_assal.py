@@ -255,6 +255,14 @@ def test_strategy_contract(check, factory, diversity, classifiers):
     check(strategy, classifiers[factory], contract_data().X_pool)
 
 
+def test_codes_and_scores_from_one_pass_match_the_public_methods(classifiers):
+    clf = classifiers["plain_classifier"]
+    X_pool = contract_data().X_pool
+    Z, proba = clf._transform_and_score(X_pool)
+    np.testing.assert_array_equal(Z, clf.transform(X_pool))
+    np.testing.assert_array_equal(proba, clf.score_samples(X_pool))
+
+
 def test_kmeans_diversity_takes_the_lowest_score_of_each_cluster(classifiers):
     from sklearn.cluster import KMeans
 

@@ -199,11 +199,11 @@ class ASSALNet(VAALNet):
         unlabeled = ~labeled
         if self.unlabeled_weight and kinds and bool(unlabeled.any()):
             mu_u = mu[unlabeled]
+            # The clean view: its prediction is the pseudo-label target (no
+            # gradient) and the argument of the entropy term (gradient).
             grad = "entropy" in kinds and torch.is_grad_enabled()
             with self._autocast(), torch.set_grad_enabled(grad):
-                # The clean view: its prediction is the pseudo-label target (no
-                # gradient) and the argument of the entropy term (gradient).
-                clean = self.module_.classify(mu_u if "entropy" in kinds else mu_u.detach())
+                clean = self.module_.classify(mu_u)
             for kind in kinds:
                 if kind == "vat":
                     term = self._vat_loss(X[unlabeled], mu_u)

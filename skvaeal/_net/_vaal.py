@@ -253,6 +253,16 @@ class VAALNet(VAENet):
 
         return self._map_batches(fn, X)
 
+    def encode_and_score(self, X):
+        """``(mu(x), S(mu(x)))`` from one encoder pass, as float32 arrays."""
+        def fn(xb):
+            mu = self.module_.encode(xb)[0].float()
+            proba = torch.sigmoid(self.discriminator_(mu).float())
+            return torch.cat([mu, proba.unsqueeze(1)], dim=1)
+
+        out = self._map_batches(fn, X)
+        return out[:, :-1], out[:, -1]
+
 
 def as_pool_target(labeled_mask):
     """``0`` for labelled rows, ``-1`` for unlabelled ones, as int64."""

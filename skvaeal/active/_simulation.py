@@ -91,12 +91,8 @@ def _n_classes(y):
 
 
 def _unlabeled_kwargs(arm, X_pool, labeled):
-    """``fit`` keywords of a semi-supervised arm: the pool rows not in ``labeled``."""
-    if not arm.semi_supervised:
-        return {}
-    mask = np.ones(X_pool.shape[0], dtype=bool)
-    mask[labeled] = False
-    return {"X_unlabeled": X_pool[mask]}
+    """``fit`` keywords of a semi-supervised arm: the pool rows where ``labeled`` is False."""
+    return {"X_unlabeled": X_pool[~labeled]} if arm.semi_supervised else {}
 
 
 def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed):
@@ -117,8 +113,10 @@ def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budg
             out["single_class"][j] = True
             out["accuracy"][j] = _constant_accuracy(y_labeled, y_test)
         else:
+            labeled = np.zeros(X_pool.shape[0], dtype=bool)
+            labeled[idx] = True
             model = clone(estimator).fit(X_pool[idx], y_labeled,
-                                         **_unlabeled_kwargs(arm, X_pool, idx))
+                                         **_unlabeled_kwargs(arm, X_pool, labeled))
             out["accuracy"][j] = float(model.score(X_test, y_test))
         out["fit_time"][j] = time.perf_counter() - start
     return out
@@ -154,7 +152,7 @@ def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, b
         order.extend(new.tolist())
         all_idx = np.asarray(order, dtype=np.intp)
         start = time.perf_counter()
-        unlabeled = _unlabeled_kwargs(arm, X_pool, all_idx)
+        unlabeled = _unlabeled_kwargs(arm, X_pool, labeled)
         if learner is not None:
             learner.teach(X_pool[new], y_pool[new], **unlabeled)
         elif _n_classes(y_pool[all_idx]) >= 2:

@@ -140,6 +140,13 @@ class _AdversarialVAEBase(_LatentNetMixin, ClassNamePrefixFeaturesOutMixin, Base
         X = self._validate_X(X)
         return self.net_.predict_labeled_proba(X).astype(np.float64)
 
+    def _transform_and_score(self, X):
+        """:meth:`transform` and :meth:`score_samples` from one encoder pass."""
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X)
+        Z, proba = self.net_.encode_and_score(X)
+        return Z.astype(X.dtype, copy=False), proba.astype(np.float64)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
@@ -257,11 +264,6 @@ class VAALSampler(_AdversarialVAEBase):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
     def fit(self, X, y):
         """Train the VAE and the sampler on labelled and unlabelled rows.

@@ -134,6 +134,12 @@ class _LatentNetMixin(TransformerMixin):
     def _validate_X(self, X):
         return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform() gives latent means in the input's float dtype.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
     def transform(self, X):
         """Latent means ``E[z|x]`` of the rows of X.
 
@@ -268,11 +274,6 @@ class VAETransformer(_LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstim
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     @property
     def _n_features_out(self):
         return self.latent_dim

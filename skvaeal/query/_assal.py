@@ -6,7 +6,7 @@ from sklearn.utils import check_random_state
 from ._base import (ClassifierNotFittedError, candidate_mask, check_query, get_estimator,
                     get_labeled, query_result, top_k)
 from ._coreset import _cluster
-from ._vaal import _lowest_labeled_proba
+from ._vaal import _check_enough_candidates, _lowest_labeled_proba
 
 _DIVERSITY = (None, "kmeans")
 
@@ -91,32 +91,35 @@ def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, diversi
         raise ClassifierNotFittedError(
             "assal_sampling needs a fitted ASSALClassifier (or a learner wrapping one); got "
             f"{type(model).__name__ if model is not None else None}.")
+    if diversity not in _DIVERSITY:
+        raise ValueError(f"diversity must be one of {_DIVERSITY}; got {diversity!r}.")
     try:
-        proba = model.score_samples(X_pool)
+        if diversity is None:
+            Z, proba = None, model.score_samples(X_pool)
+        elif hasattr(model, "_transform_and_score"):
+            # Codes and scores from one encoder pass instead of two.
+            Z, proba = model._transform_and_score(X_pool)
+        else:
+            Z, proba = model.transform(X_pool), model.score_samples(X_pool)
     except NotFittedError as exc:
         raise ClassifierNotFittedError(
             "assal_sampling needs a fitted ASSALClassifier; fit it on the labelled rows and "
             "the pool (y == -1) first.") from exc
-    if diversity not in _DIVERSITY:
-        raise ValueError(f"diversity must be one of {_DIVERSITY}; got {diversity!r}.")
     candidates = candidate_mask(X_pool, X_labeled=get_labeled(classifier, X_labeled))
     if diversity is None:
         return _lowest_labeled_proba(proba, candidates, n_instances, random_state)
-    if n_instances > int(candidates.sum()):
-        # The same message as the top-k path.
-        return _lowest_labeled_proba(proba, candidates, n_instances, random_state)
-    return _lowest_per_cluster(model, X_pool, proba, candidates, n_instances,
-                               max_fit_samples, random_state)
+    _check_enough_candidates(candidates, n_instances)
+    return _lowest_per_cluster(Z, proba, candidates, n_instances, max_fit_samples,
+                               random_state)
 
 
-def _lowest_per_cluster(model, X_pool, proba, candidates, n_instances, max_fit_samples,
-                        random_state):
+def _lowest_per_cluster(Z, proba, candidates, n_instances, max_fit_samples, random_state):
     """The lowest-``proba`` candidate of each of ``n_instances`` K-means clusters of codes."""
     rng = check_random_state(random_state)
     rows = np.flatnonzero(candidates)
     informativeness = 1.0 - np.asarray(proba, dtype=np.float64)[rows]
-    labels, _ = _cluster(np.asarray(model.transform(X_pool[rows]), dtype=np.float64),
-                         n_instances, None, max_fit_samples, rng)
+    labels, _ = _cluster(np.asarray(Z, dtype=np.float64)[rows], n_instances, None,
+                         max_fit_samples, rng)
     # Best first (random among ties); the first row of each cluster in that order wins.
     order = top_k(informativeness, len(rows), rng)
     _, first = np.unique(labels[order], return_index=True)

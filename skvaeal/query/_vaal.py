@@ -10,14 +10,18 @@ __all__ = ["vaal_sampling"]
 _MAX_SEED = np.iinfo(np.int32).max
 
 
-def _lowest_labeled_proba(proba, candidates, n_instances, random_state):
-    """Pick the candidates with the lowest ``proba``; scores are ``1 - proba``."""
+def _check_enough_candidates(candidates, n_instances):
     n_candidates = int(candidates.sum())
     if n_instances > n_candidates:
         raise ValueError(
             f"n_instances={n_instances} is larger than the {n_candidates} pool rows that "
             "are not labelled yet."
         )
+
+
+def _lowest_labeled_proba(proba, candidates, n_instances, random_state):
+    """Pick the candidates with the lowest ``proba``; scores are ``1 - proba``."""
+    _check_enough_candidates(candidates, n_instances)
     informativeness = 1.0 - np.asarray(proba, dtype=np.float64)
     # Labelled rows can never win: -inf is below any 1 - S in [0, 1].
     informativeness = np.where(candidates, informativeness, -np.inf)
