@@ -34,7 +34,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import train_test_split
 
 from skvaeal import VAETransformer
-from skvaeal.active import paper0_arms, simulate_active_learning
+from skvaeal.active import coreset_comparison_arms, simulate_active_learning
 from skvaeal.datasets import load_mnist
 
 SETTINGS = {
@@ -81,7 +81,7 @@ def run_setting(key, args):
     t0 = time.perf_counter()
     results = simulate_active_learning(
         None, X_pool, y_pool, X_test, y_test,
-        paper0_arms(vae, n_clusters=cfg["n_clusters"]),
+        coreset_comparison_arms(vae, n_clusters=cfg["n_clusters"]),
         protocol="one-shot", budgets=args.budgets, n_trials=args.n_trials,
         n_jobs=args.n_jobs, random_state=args.seed, verbose=args.verbose)
     sim_seconds = time.perf_counter() - t0

@@ -29,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skvaeal.query import (entropy_sampling, k_center_greedy, margin_sampling,
                            random_sampling, uncertainty_sampling, vae_coreset_sampling)
-from skvaeal.query._coreset import _cluster
+from skvaeal.query._clustering import cluster_codes
 
 
 def make_pool(n, d, seed=0, kind="blobs"):
@@ -123,7 +123,7 @@ def clustering_quality(n, d, n_clusters, kind, seeds=(0, 1, 2)):
     out = {}
     for seed in seeds:
         t0 = time.perf_counter()
-        labels, centers = _cluster(Z, n_clusters, None, 20_000, np.random.RandomState(seed))
+        labels, centers = cluster_codes(Z, n_clusters, None, 20_000, np.random.RandomState(seed))
         out.setdefault("default (KMeans n_init=3, max_iter=30 on 20k, assign all)", []).append(
             (time.perf_counter() - t0, inertia(Z, centers, labels)))
         for name, km in [

@@ -1,7 +1,20 @@
-"""skvaeal: generative-model active learning with a scikit-learn API."""
+"""skvaeal: generative-model active learning with a scikit-learn API.
 
-from .estimators import ASSALClassifier, VAALSampler, VAETransformer
+The estimators load on first access (PEP 562), so ``import skvaeal.nn`` or
+``import skvaeal.datasets`` does not import skorch and every method.
+"""
+
+from ._lazy import lazy_exports
 
 __version__ = "0.1.0.dev0"
+
+#: Public estimator -> the method package that defines it.
+_FORWARDS = {
+    "ASSALClassifier": "skvaeal.assal",
+    "VAALSampler": "skvaeal.vaal",
+    "VAETransformer": "skvaeal.vae",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 
 __all__ = ["ASSALClassifier", "VAALSampler", "VAETransformer", "__version__"]

@@ -131,8 +131,8 @@ def _save_plot(results, path, title):
 def _run_demo(args):
     from sklearn.model_selection import train_test_split
 
-    from .active import paper0_arms, simulate_active_learning
-    from .estimators import VAETransformer
+    from .active import coreset_comparison_arms, simulate_active_learning
+    from .vae import VAETransformer
 
     start = time.perf_counter()
     X, y, kind, description = _load(args)
@@ -160,7 +160,7 @@ def _run_demo(args):
           f"epochs in {time.perf_counter() - t0:.1f} s.")
 
     results = simulate_active_learning(
-        None, X_pool, y_pool, X_test, y_test, paper0_arms(vae, n_clusters=n_clusters),
+        None, X_pool, y_pool, X_test, y_test, coreset_comparison_arms(vae, n_clusters=n_clusters),
         protocol="one-shot", budgets=budgets, n_trials=n_trials, n_jobs=args.n_jobs,
         random_state=args.seed, verbose=args.verbose)
     print()
@@ -180,7 +180,7 @@ def _run_curve(args):
 
     from . import query
     from .active import Arm, make_svc_search, simulate_active_learning
-    from .estimators import VAETransformer
+    from .vae import VAETransformer
 
     start = time.perf_counter()
     X, y, kind, description = _load(args)

@@ -131,6 +131,26 @@ class _FailingFit(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.majority_)
 
 
+@pytest.mark.parametrize("old, new", [("int", "str"), ("str", "int")])
+def test_teach_refuses_labels_of_another_kind(digits, old, new):
+    X, y = digits
+    names = np.array([f"digit {d}" for d in range(10)])
+    first = _initial(y)
+    y_old = y[first] if old == "int" else names[y[first]]
+    learner = ActiveLearner(LogisticRegression(max_iter=200), X_training=X[first],
+                            y_training=y_old)
+    X_before, y_before = learner.X_training, learner.y_training
+    y_new = y[100:105] if new == "int" else names[y[100:105]]
+    with pytest.raises(ValueError, match="y holds .* labels, but the labelled set y_training"):
+        learner.teach(X[100:105], y_new)
+    assert learner.X_training is X_before and learner.y_training is y_before
+    assert learner.y_training.dtype == y_old.dtype
+    # Converted by the user, the same labels are accepted.
+    converted = y[100:105] if old == "int" else names[y[100:105]]
+    learner.teach(X[100:105], converted)
+    assert learner.y_training.dtype.kind == y_old.dtype.kind and len(learner.y_training) == 15
+
+
 def test_failed_refit_restores_labelled_set(digits):
     X, y = digits
     learner = ActiveLearner(_FailingFit(), random_sampling, X_training=X[:5], y_training=y[:5])

@@ -1,57 +1,65 @@
 """Checks every public estimator and the package's layering must pass."""
 
 import ast
+import importlib
 import pathlib
+import subprocess
+import sys
 
 import pytest
+from registry import ESTIMATORS, expected_failed_checks, public_estimators
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import skvaeal.estimators
-from skvaeal.estimators import ASSALClassifier, VAALSampler, VAETransformer
-from skvaeal.estimators._assal import _expected_failed_checks as _assal_expected
-from skvaeal.estimators._vaal import _expected_failed_checks as _vaal_expected
-
-# Small settings: the checks fit each estimator dozens of times on tiny data.
-ESTIMATORS = [
-    VAETransformer(max_epochs=2, batch_size=32, random_state=0),
-    VAALSampler(latent_dim=2, max_epochs=2, batch_size=32, random_state=0),
-    ASSALClassifier(latent_dim=2, warmup_epochs=1, max_epochs=2, batch_size=32, random_state=0),
-]
-
-# Expected failures, each mapped to the reason it cannot pass (the reasons live beside each
-# estimator, in its module's `_expected_failed_checks`); keyed by class name.
-EXPECTED_FAILED_CHECKS = {
-    "VAETransformer": {},
-    "VAALSampler": _vaal_expected(),
-    "ASSALClassifier": _assal_expected(),
-}
+import skvaeal
 
 
-def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+@parametrize_with_checks([case.instance for case in ESTIMATORS.values()],
+                         expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-def test_every_public_estimator_is_checked():
-    checked = {type(e).__name__ for e in ESTIMATORS}
-    assert set(skvaeal.estimators.__all__) <= checked
+def test_every_public_estimator_is_registered():
+    missing = public_estimators() - set(ESTIMATORS)
+    assert not missing, f"add {sorted(missing)} to tests/registry.py ESTIMATORS"
+
+
+def test_expected_failures_have_reasons():
+    for name, case in ESTIMATORS.items():
+        for check, reason in case.expected_failed_checks.items():
+            assert check.startswith("check_") and isinstance(reason, str) and len(reason) > 20, \
+                (name, check)
 
 
 # ------------------------------------------------------------------ layering
-PACKAGE = pathlib.Path(skvaeal.estimators.__file__).resolve().parents[1]
-# Imports point down only: a layer may import lower-ranked layers and itself.
-RANK = {"utils": 0, "nn": 1, "datasets": 1, "_net": 2, "estimators": 3, "query": 4,
-        "active": 5, "cli": 6}
+PACKAGE = pathlib.Path(skvaeal.__file__).resolve().parent
+# The shared core, in layers: a module may import its own layer and lower ones.
+CORE_RANK = {"_lazy": 0, "utils": 0, "nn": 1, "datasets": 1, "_net": 2, "base": 3, "query": 4}
+METHOD_RANK = 5  # every other subpackage is a method package (vae, vaal, assal, ...)
+UPPER_RANK = {"active": 6, "estimators": 7, "cli": 8, "__init__": 9}
 
 
-def _layer_of(module_path):
-    parts = module_path.relative_to(PACKAGE).with_suffix("").parts
-    name = "cli" if parts[0] == "__main__" else parts[0]  # `python -m skvaeal` is the CLI
-    return name if name in RANK else None
+def _unit(parts):
+    """The layer unit a module belongs to, from its path parts inside the package."""
+    head = parts[0]
+    if head == "__main__":  # `python -m skvaeal` is the CLI
+        return "cli"
+    if len(parts) == 1 and head == "__init__":
+        return "__init__"
+    return head
+
+
+def _rank(unit):
+    if unit in CORE_RANK:
+        return CORE_RANK[unit]
+    if unit in UPPER_RANK:
+        return UPPER_RANK[unit]
+    return METHOD_RANK
+
+
+METHODS = sorted(p.name for p in PACKAGE.iterdir()
+                 if p.is_dir() and (p / "__init__.py").exists()
+                 and _rank(p.name) == METHOD_RANK)
 
 
 def _imports(path):
@@ -72,18 +80,77 @@ def _imports(path):
     return names
 
 
-SOURCES = [p for p in sorted(PACKAGE.rglob("*.py")) if _layer_of(p) is not None]
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_method_packages_found():
+    assert {"vae", "vaal", "assal"} <= set(METHODS)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_point_down_only(path):
-    layer = _layer_of(path)
+    """Core layers import downwards; a method imports the core and other methods' public names."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    unit = _unit(parts)
     for name in _imports(path):
-        parts = name.split(".")
-        if layer == "nn":
-            assert parts[0] not in ("sklearn", "skorch"), f"skvaeal.nn must stay pure torch: {name}"
-        if parts[0] != "skvaeal" or len(parts) < 2 or parts[1] not in RANK:
+        target = name.split(".")
+        if unit == "nn":
+            assert target[0] not in ("sklearn", "skorch"), f"skvaeal.nn must be pure torch: {name}"
+        if target[0] != "skvaeal" or len(target) < 2:
             continue
-        target = parts[1]
-        allowed = target == layer or RANK[target] < RANK[layer]
-        assert allowed, f"{path.name} ({layer}) imports upwards or sideways: {name}"
+        target_unit = target[1]
+        if target_unit == unit:
+            continue
+        if _rank(unit) == METHOD_RANK and _rank(target_unit) == METHOD_RANK:
+            # Another method: through its package's public names only, never its files.
+            assert len(target) == 2, f"{path.name} reaches into method {target_unit}: {name}"
+            continue
+        assert _rank(target_unit) < _rank(unit), \
+            f"{path.relative_to(PACKAGE)} ({unit}) imports upwards: {name}"
+
+
+def _forward_tables():
+    for module_name in ("skvaeal", "skvaeal.query"):
+        yield module_name, importlib.import_module(module_name)._FORWARDS
+
+
+def test_lazy_forwards_point_at_public_names_of_method_packages():
+    for module_name, forwards in _forward_tables():
+        for name, target in forwards.items():
+            package = target.split(".")
+            assert len(package) == 2 and package[1] in METHODS, (module_name, name, target)
+            assert name in importlib.import_module(target).__all__, (name, target)
+            assert name in importlib.import_module(module_name).__all__, name
+            assert getattr(importlib.import_module(module_name), name) is \
+                getattr(importlib.import_module(target), name)
+
+
+def _loaded_after(statement):
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    return set(out.split())
+
+
+def test_lower_layers_do_not_load_upper_ones():
+    loaded = _loaded_after("import skvaeal.nn")
+    assert not {"sklearn", "skorch"} & loaded, "skvaeal.nn must not load scikit-learn or skorch"
+    loaded = _loaded_after("import skvaeal.query")
+    assert not {f"skvaeal.{m}" for m in METHODS} & loaded, "skvaeal.query loaded a method"
+    loaded = _loaded_after("from skvaeal.query import vaal_sampling")
+    assert "skvaeal.vaal" in loaded and "skvaeal.assal" not in loaded
+
+
+def test_old_import_paths_still_work():
+    from skvaeal.estimators import ASSALClassifier, VAALSampler, VAETransformer
+    from skvaeal.nn import ASSALModule, VAEClassifierModule
+    from skvaeal.query import assal_sampling, vaal_sampling
+
+    assert ASSALModule is VAEClassifierModule
+    assert VAETransformer is skvaeal.VAETransformer and VAALSampler is skvaeal.VAALSampler
+    assert ASSALClassifier is skvaeal.ASSALClassifier
+    assert vaal_sampling.__module__.startswith("skvaeal.vaal")
+    assert assal_sampling.__module__.startswith("skvaeal.assal")
+    assert "vaal_sampling" in dir(importlib.import_module("skvaeal.query"))
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        skvaeal.nothing

@@ -77,12 +77,34 @@ def test_labelled_set_from_classifier_and_chunking():
     np.testing.assert_allclose(b[1], ref[1], rtol=1e-7)
 
 
-def test_labelled_rows_and_duplicates_come_last():
+def test_labelled_rows_are_never_picked_and_duplicates_come_last():
     X = np.array([[0.0], [0.0], [5.0], [5.0], [1.0]])
-    query_idx, scores = k_center_greedy(None, X, 5, X_labeled=[[0.0]])
+    query_idx, scores = k_center_greedy(None, X, 3, X_labeled=[[0.0]])
     assert query_idx[0] in (2, 3) and query_idx[1] == 4
-    assert set(query_idx.tolist()) == set(range(5))
+    assert set(query_idx.tolist()) == {2, 3, 4}
     np.testing.assert_allclose(scores[2:], 0.0)
+    for metric in ("euclidean", "cityblock"):
+        # Fewer unlabelled rows than asked for: an error, as in every other strategy,
+        # not the labelled rows themselves.
+        with pytest.raises(ValueError, match="n_instances=4 is larger than the 3 pool rows"):
+            k_center_greedy(None, X, 4, X_labeled=[[0.0]], metric=metric)
+        idx, _ = k_center_greedy(None, X, 3, X_labeled=[[0.0]], metric=metric)
+        assert set(idx.tolist()) == {2, 3, 4}
+
+
+def test_labelled_rows_are_never_picked_inside_a_learner(digits):
+    from sklearn.linear_model import LogisticRegression
+
+    from skvaeal.active import ActiveLearner
+
+    X, y = digits
+    learner = ActiveLearner(LogisticRegression(max_iter=200), k_center_greedy,
+                            X_training=X[:20], y_training=y[:20])
+    pool = X[:26]  # 20 labelled rows and 6 new ones
+    idx, _ = learner.query(pool, n_instances=6)
+    assert sorted(idx.tolist()) == list(range(20, 26))
+    with pytest.raises(ValueError, match="n_instances"):
+        learner.query(pool, n_instances=7)
 
 
 def test_pipeline_space_and_explicit_transformer():
@@ -111,6 +133,8 @@ def test_bad_parameters():
     X = np.zeros((5, 2))
     with pytest.raises(ValueError, match="chunk_size"):
         k_center_greedy(None, X, 1, chunk_size=0)
+    with pytest.raises(TypeError, match="metric"):
+        k_center_greedy(None, X, 1, metric=3)
     with pytest.raises(ValueError, match="features"):
         k_center_greedy(None, X, 1, X_labeled=np.zeros((2, 3)))
 

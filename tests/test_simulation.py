@@ -14,7 +14,8 @@ from sklearn.svm import SVC
 
 from skvaeal import VAETransformer
 from skvaeal.active import (ActiveLearningResults, AdaptiveStratifiedKFold, Arm,
-                            make_svc_search, paper0_arms, simulate_active_learning)
+                            coreset_comparison_arms, make_svc_search, paper0_arms,
+                            simulate_active_learning)
 from skvaeal.datasets import load_digits_subset
 from skvaeal.query import (k_center_greedy, random_sampling, uncertainty_sampling,
                            vae_coreset_sampling)
@@ -293,12 +294,14 @@ def test_latent_coreset_beats_input_random_at_small_budget(data, vae):
 
     With 10 labels, random sampling in the input space often misses or
     under-represents a class; a K-means coreset of the VAE codes covers them.
-    Measured while writing this test, over 4 seeds x 8 trials: 0.88 vs 0.85 on
-    average, with one seed of four the other way round; hence 24 trials here.
+    Measured over 4 seeds of the VAE and of the trials (24 trials each): the
+    coreset's mean leads by +0.118, +0.148, +0.045 and +0.092 (0.90 to 0.95
+    against 0.79 to 0.85), the same with ATEN_CPU_CAPABILITY=avx2; the test
+    asks for +0.02 on seed 0.
     On these 8x8 images the input-space coreset does as well (0.90): the gain
     of the latent space itself shows on MNIST (benchmarks/paper0_replication.py).
     """
-    arms = paper0_arms(vae, n_clusters=10, k_center=False)
+    arms = coreset_comparison_arms(vae, n_clusters=10, k_center=False)
     arms = {k: arms[k] for k in ("random (input)", "coreset (latent)")}
     X_pool, X_test, y_pool, y_test = data
     res = simulate_active_learning(None, X_pool, y_pool, X_test, y_test, arms,
@@ -306,3 +309,8 @@ def test_latent_coreset_beats_input_random_at_small_budget(data, vae):
     mean = {k: v["mean"][0] for k, v in res.summary().items()}
     assert mean["coreset (latent)"] > mean["random (input)"] + 0.02, mean
     assert mean["coreset (latent)"] > 0.85, mean
+
+
+def test_former_name_of_the_comparison_arms(pca):
+    assert list(paper0_arms(pca, k_center=False)) == list(
+        coreset_comparison_arms(pca, k_center=False))

@@ -8,15 +8,14 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
-from strategy_contract import CONTRACT_CHECKS, contract_data
+from registry import TINY_VAAL as TINY
+from strategy_contract import contract_data
 
 from skvaeal import VAALSampler
 from skvaeal._net import PoolPairLoader
 from skvaeal.query import vaal_sampling
 
-# Tiny networks: these tests check behaviour, not sample quality.
-TINY = dict(latent_dim=4, hidden_dims=(32,), discriminator_dims=(32,), max_epochs=1,
-            batch_size=64)
+# Tiny networks (the registry's): these tests check behaviour, not sample quality.
 tiny_vaal = functools.partial(vaal_sampling, **TINY)
 
 
@@ -126,6 +125,41 @@ def test_conv_architecture():
     assert sampler.architecture_ == "conv" and sampler.score_samples(X).shape == (40,)
 
 
+def test_discriminator_params_reach_the_discriminator():
+    """skorch's idiom: the net builds S from discriminator__*, and set_params rebuilds it."""
+    from skvaeal.nn import LatentDiscriminator, MLPDecoder, MLPEncoder, VAEModule
+    from skvaeal.utils import torch_rng_scope
+    from skvaeal.vaal import VAALNet
+
+    def widths(net):
+        return [m.out_features for m in net.discriminator_.modules()
+                if isinstance(m, torch.nn.Linear)]
+
+    with torch_rng_scope(0):
+        net = VAALNet(VAEModule, module__encoder=MLPEncoder(4, 2),
+                      module__decoder=MLPDecoder(2, 4), discriminator=LatentDiscriminator,
+                      discriminator__latent_dim=2, discriminator__hidden_dims=(8, 3),
+                      max_epochs=1, verbose=0).initialize()
+        assert widths(net) == [8, 3, 1]
+        net.set_params(discriminator__hidden_dims=(5,))
+    assert widths(net) == [5, 1]
+    assert all(p.device.type == "cpu" for p in net.discriminator_.parameters())
+
+
+def test_pool_pair_loader_augments_a_view():
+    from skorch.dataset import Dataset
+
+    from skvaeal.utils import torch_rng_scope
+
+    y = torch.tensor([0] * 3 + [-1] * 9)
+    loader = PoolPairLoader(Dataset(torch.arange(12.0)[:, None], y), batch_size=4,
+                            augment=lambda rows: -rows)
+    with torch_rng_scope(0):
+        for Xb, _ in loader:
+            assert set(Xb) == {"X", "X_view"}
+            torch.testing.assert_close(Xb["X_view"], -Xb["X"])
+
+
 def test_pool_pair_loader_balances_pools():
     from skorch.dataset import Dataset
 
@@ -142,47 +176,18 @@ def test_pool_pair_loader_balances_pools():
 
 
 # ------------------------------------------------------------------- strategy
-@pytest.fixture(scope="module")
-def classifiers(pools):
+# The strategy contract (with skvaeal's and modAL's learners) runs in test_query_common.py.
+def test_strategy_in_learner_query():
     from sklearn.linear_model import LogisticRegression
 
     from skvaeal.active import ActiveLearner
 
     data = contract_data()
-    plain = LogisticRegression(max_iter=300).fit(data.X_labeled, data.y_labeled)
-    learner = ActiveLearner(LogisticRegression(max_iter=300), X_training=data.X_labeled,
-                            y_training=data.y_labeled)
-    out = {"skvaeal_learner": (learner, {}),
-           "plain_classifier": (plain, {"X_labeled": data.X_labeled})}
-    try:  # present in the scikit-learn<1.8 environment of .ci/modal_env.sh
-        from modAL.models import ActiveLearner as ModalLearner
-    except ImportError:
-        return out
-    modal = ModalLearner(LogisticRegression(max_iter=300), tiny_vaal,
-                         X_training=data.X_labeled, y_training=data.y_labeled)
-    out["modal_learner"] = (modal, {})
-    return out
-
-
-@pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("factory", ["skvaeal_learner", "plain_classifier", "modal_learner"])
-def test_strategy_contract(check, factory, classifiers):
-    if factory not in classifiers:
-        pytest.skip("modAL is not installed (see .ci/modal_env.sh)")
-    classifier, kwargs = classifiers[factory]
-    check(functools.partial(tiny_vaal, **kwargs), classifier, contract_data().X_pool)
-
-
-def test_strategy_in_learner_query(classifiers):
-    from skvaeal.active import ActiveLearner
-
-    learner = classifiers["skvaeal_learner"][0]
-    strategy_learner = ActiveLearner(learner.estimator, tiny_vaal,
-                                     X_training=learner.X_training, y_training=learner.y_training)
-    X_pool = contract_data().X_pool
-    idx, rows = strategy_learner.query(X_pool, n_instances=5, random_state=0)
+    learner = ActiveLearner(LogisticRegression(max_iter=300), tiny_vaal,
+                            X_training=data.X_labeled, y_training=data.y_labeled)
+    idx, rows = learner.query(data.X_pool, n_instances=5, random_state=0)
     assert np.unique(idx).size == 5
-    np.testing.assert_array_equal(rows, X_pool[idx])
+    np.testing.assert_array_equal(rows, data.X_pool[idx])
 
 
 def test_strategy_picks_lowest_scores(pools):

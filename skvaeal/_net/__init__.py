@@ -1,8 +1,14 @@
-"""The few skorch ``NeuralNet`` subclasses the estimators hold as ``net_``."""
+"""The skorch ``NeuralNet`` parts several methods share (private).
 
-from ._assal import ASSALNet, unlabeled_loss
-from ._loader import SliceLoader
-from ._vaal import PoolPairLoader, VAALNet
+``VAENet`` (a VAE trained on its input), ``AdversarialVAENet`` (a VAE against
+a latent discriminator, with a second optimiser), and the batch iterators
+``SliceLoader`` and ``PoolPairLoader``. Each method's own net lives in its
+folder (``skvaeal.vaal.VAALNet``, ``skvaeal.assal.ASSALNet``).
+"""
+
+from ._adversarial import AdversarialVAENet, pool_mean
+from ._loader import PoolPairLoader, SliceLoader, as_tensor
 from ._vae import VAENet
 
-__all__ = ["ASSALNet", "PoolPairLoader", "SliceLoader", "VAALNet", "VAENet", "unlabeled_loss"]
+__all__ = ["AdversarialVAENet", "PoolPairLoader", "SliceLoader", "VAENet", "as_tensor",
+           "pool_mean"]

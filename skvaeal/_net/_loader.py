@@ -1,11 +1,14 @@
-"""A batch iterator that slices whole tensors."""
+"""Batch iterators that slice whole tensors: one pool, or two pools in fixed shares."""
 
 import numpy as np
 import torch
 from torch.utils.data import Subset
 
+from ..utils import UNLABELED
 
-def _as_tensor(data):
+
+def as_tensor(data):
+    """``data`` as a tensor without a copy where possible; None stays None."""
     if data is None or isinstance(data, torch.Tensor):
         return data
     return torch.as_tensor(np.asarray(data))
@@ -22,7 +25,7 @@ def _dataset_tensors(dataset):
         tensors = dataset.tensors
         return tensors[0], tensors[1] if len(tensors) > 1 else None
     if hasattr(dataset, "X"):
-        return _as_tensor(dataset.X), _as_tensor(getattr(dataset, "y", None))
+        return as_tensor(dataset.X), as_tensor(getattr(dataset, "y", None))
     raise TypeError(
         f"SliceLoader needs a skorch Dataset, a TensorDataset or a Subset of one; "
         f"got {type(dataset).__name__}."
@@ -110,3 +113,91 @@ class SliceLoader:
             return None
         non_blocking = device.type == "cuda"
         return lambda t: None if t is None else t.to(device, non_blocking=non_blocking)
+
+
+class PoolPairLoader:
+    """Iterate over batches that hold unlabelled and labelled rows in fixed shares.
+
+    Each batch concatenates ``batch_size`` unlabelled rows and
+    ``min(batch_size, n_labelled)`` labelled rows. An epoch is one pass over
+    the larger pool; the smaller one is cycled through fresh permutations.
+    With 20 labelled rows among 8,000, a plain shuffled loader would put a
+    labelled row in about one batch in three, so the discriminator would
+    barely see the labelled pool; pairing the pools as the VAAL reference
+    code does gives every step both.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset
+        ``X`` rows and ``y`` targets, where ``y == -1`` marks unlabelled rows.
+    batch_size : int, default=128
+    shuffle : bool, default=True
+        Kept for skorch's iterator interface; the pools are always shuffled.
+        Shuffling draws from torch's global generator, which the estimators
+        seed inside :func:`skvaeal.utils.torch_rng_scope`.
+    augment : callable, default=None
+        Maps a batch of rows to randomly altered rows of the same shape (e.g.
+        :class:`~skvaeal.nn.RandomAffine`). When given, each batch's ``X`` is a
+        dict ``{"X": rows, "X_view": augment(rows)}``: the data pipeline is
+        where PyTorch applies random transforms, and a parameter of the
+        iterator can change between fits of a skorch net without rebuilding
+        its modules (``net.set_params(iterator_train__augment=...)``).
+    **kwargs
+        Accepted and ignored (e.g. DataLoader-only options).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skorch.dataset import Dataset
+    >>> from skvaeal._net import PoolPairLoader
+    >>> y = torch.tensor([0, 1] + [-1] * 8)
+    >>> loader = PoolPairLoader(Dataset(torch.rand(10, 3), y), batch_size=4)
+    >>> [(len(yb), int((yb == -1).sum())) for _, yb in loader]
+    [(6, 4), (6, 4)]
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=True, augment=None, **kwargs):
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.augment = augment
+        X = as_tensor(dataset.X)
+        y = as_tensor(dataset.y)
+        if y is None:
+            raise ValueError("PoolPairLoader needs y, with -1 marking unlabelled rows.")
+        self._X, self._y = X, y.long()
+        unlabeled = self._y == UNLABELED
+        self._idx_u = torch.nonzero(unlabeled).flatten()
+        self._idx_l = torch.nonzero(~unlabeled).flatten()
+
+    def __len__(self):
+        n = max(len(self._idx_u), len(self._idx_l))
+        return -(-n // self.batch_size)
+
+    @staticmethod
+    def _cycle(index, n_batches, size):
+        """``n_batches`` slices of ``size`` rows from fresh permutations of ``index``."""
+        if len(index) == 0:
+            return [index] * n_batches
+        size = min(size, len(index))
+        needed = n_batches * size
+        n_perms = -(-needed // len(index))
+        order = torch.cat([index[torch.randperm(len(index))] for _ in range(n_perms)])
+        return [order[i * size:(i + 1) * size] for i in range(n_batches)]
+
+    def __iter__(self):
+        n_batches = len(self)
+        if n_batches == 0:
+            return
+        # The larger pool is walked once (a true epoch); only the smaller one repeats.
+        big, small = ((self._idx_u, self._idx_l) if len(self._idx_u) >= len(self._idx_l)
+                      else (self._idx_l, self._idx_u))
+        big = big[torch.randperm(len(big))]
+        small_batches = self._cycle(small, n_batches, self.batch_size)
+        for i in range(n_batches):
+            index = torch.cat([big[i * self.batch_size:(i + 1) * self.batch_size],
+                               small_batches[i]])
+            Xb = self._X[index]
+            if self.augment is not None:
+                Xb = {"X": Xb, "X_view": self.augment(Xb)}
+            yield Xb, self._y[index]

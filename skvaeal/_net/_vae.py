@@ -80,12 +80,31 @@ class VAENet(NeuralNet):
             iterator.device = self.device
         return iterator
 
+    def check_net_params(self):
+        """Validate the net's own parameters; run once per ``fit``, never per step.
+
+        Raises
+        ------
+        ValueError
+            Naming the parameter whose value is not allowed.
+        """
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+
+    def initialize(self):
+        self.check_net_params()
+        return super().initialize()
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        # Parameters may change between fits (set_params, warm starts): check them here,
+        # once per fit, rather than inside every training step.
+        self.check_net_params()
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+
     def _autocast(self):
-        if self.precision == "float32":
-            return contextlib.nullcontext()
         if self.precision == "bfloat16":
             return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
-        raise ValueError(f"precision must be one of {PRECISIONS}; got {self.precision!r}.")
+        return contextlib.nullcontext()
 
     def _set_training(self, training=True):
         # skorch calls this before every batch. nn.Module.train() re-assigns the flag on
@@ -119,24 +138,43 @@ class VAENet(NeuralNet):
 
     # ----------------------------------------------------------------- inference
     def _map_batches(self, fn, X):
-        """Apply ``fn`` to batches of ``X``; only one batch of activations is alive at a time."""
+        """Apply ``fn`` to batches of ``X``; only one batch of activations is alive at a time.
+
+        Every batch has exactly ``batch_size`` rows, the last one padded with
+        zeros, so a row's output does not depend on what else is in its batch:
+        CPU and GPU kernels pick their algorithm (and so their rounding) by the
+        batch size, which made one row alone differ from the same row among
+        others in the last bits. With a fixed size, a row gives the same bits
+        at any position (checked on AVX2 and AVX-512 kernels), so results are
+        batch-invariant, as scikit-learn's ``check_methods_subset_invariance``
+        asks. ``batch_size=-1`` (one batch of all rows) opts out.
+        """
         n = len(X)
         if n == 0:
             raise ValueError("Found array with 0 sample(s); at least 1 is required.")
-        batch_size = n if self.batch_size == -1 else self.batch_size
+        batch_size = n if self.batch_size == -1 else int(self.batch_size)
         out = None
         self._set_training(False)
         with torch.inference_mode(), self._autocast():
             for start in range(0, n, batch_size):
                 chunk = X[start:start + batch_size]
-                # Copy per batch: converts dtype lazily and never aliases a read-only array.
                 if not isinstance(chunk, torch.Tensor):
-                    chunk = torch.from_numpy(np.array(chunk, dtype=np.float32))
+                    # Zero-copy for writable float32 rows (inference only reads them); a
+                    # copy per batch converts other dtypes lazily and never aliases a
+                    # read-only array, which torch would warn about.
+                    if not (isinstance(chunk, np.ndarray) and chunk.dtype == np.float32
+                            and chunk.flags.writeable and chunk.flags.c_contiguous):
+                        chunk = np.array(chunk, dtype=np.float32)
+                    chunk = torch.from_numpy(chunk)
                 chunk = chunk.to(self.device, dtype=torch.float32, non_blocking=True)
-                result = fn(chunk).float().cpu().numpy()
+                rows = chunk.shape[0]
+                if rows < batch_size:
+                    pad = chunk.new_zeros((batch_size - rows, *chunk.shape[1:]))
+                    chunk = torch.cat([chunk, pad])
+                result = fn(chunk)[:rows].float().cpu().numpy()
                 if out is None:
                     out = np.empty((n, *result.shape[1:]), dtype=np.float32)
-                out[start:start + batch_size] = result
+                out[start:start + rows] = result
         return out
 
     def encode(self, X):

@@ -2,7 +2,7 @@
 
 from ._cv import AdaptiveStratifiedKFold
 from ._learner import ActiveLearner, check_query_result
-from ._paper0 import SVC_PARAM_GRID, make_svc_search, paper0_arms
+from ._comparison import SVC_PARAM_GRID, coreset_comparison_arms, make_svc_search, paper0_arms
 from ._plotting import plot_learning_curves
 from ._results import ActiveLearningResults
 from ._simulation import Arm, simulate_active_learning
@@ -14,6 +14,7 @@ __all__ = [
     "Arm",
     "SVC_PARAM_GRID",
     "check_query_result",
+    "coreset_comparison_arms",
     "make_svc_search",
     "paper0_arms",
     "plot_learning_curves",

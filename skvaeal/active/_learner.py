@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_n_instances
+from ..utils import check_n_instances, label_kind
 
 
 def _accepts_random_state(strategy):
@@ -253,6 +253,14 @@ class ActiveLearner(BaseEstimator):
                 f"the labelled set X_training has "
                 f"{self.X_training.shape[1] if X.ndim == 2 else self.X_training.shape[1:]}."
             )
+        if self.y_training is not None:
+            old, new = label_kind(self.y_training), label_kind(y)
+            if old != new:
+                # numpy would store the two together by turning every label into a string.
+                raise ValueError(
+                    f"y holds {new} labels, but the labelled set y_training holds {old} "
+                    f"ones (e.g. {self.y_training[0]!r} and {y[0]!r}); convert the new "
+                    "labels to the labelled set's type. The labelled set is unchanged.")
         return X, y
 
     def __sklearn_is_fitted__(self):
@@ -310,8 +318,9 @@ class ActiveLearner(BaseEstimator):
         ------
         ValueError
             On NaN/inf, a length mismatch, 1-D X, a feature count different from
-            ``X_training``, or a single-class set the estimator cannot fit. The
-            labelled set is unchanged after any error.
+            ``X_training``, labels of another kind than ``y_training`` (strings
+            after numbers or the reverse), or a single-class set the estimator
+            cannot fit. The labelled set is unchanged after any error.
         """
         X, y = self._check_new(X, y)
         if self.X_training is None:

@@ -11,11 +11,12 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.utils import check_array, check_random_state
 
+from ..utils import MAX_SEED
+from ..utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from ._learner import ActiveLearner, _accepts_random_state, check_query_result
 from ._results import ActiveLearningResults
 
 _PROTOCOLS = ("one-shot", "incremental")
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ class Arm:
     initial : callable, default=None
         Incremental protocol: this arm's cold-start strategy, instead of the
         ``initial`` given to :func:`simulate_active_learning`; e.g. a K-means
-        coreset in a latent space learnt without labels (paper 004's cold
-        start): ``partial(vae_coreset_sampling, transformer=ASSALClassifier(
+        coreset in a latent space learnt without labels (the cold start of
+        ASSAL): ``partial(vae_coreset_sampling, transformer=ASSALClassifier(
         warmup_epochs=5).fit_warmup(X_pool), n_clusters=20, within="closest")``.
 
     Examples
@@ -71,7 +72,7 @@ class Arm:
 def _derive_seed(trial_seed, step):
     # Independent, reproducible streams per (trial, budget) without touching global RNGs.
     return int(np.random.SeedSequence([int(trial_seed), int(step)]).generate_state(1)[0]
-               % _MAX_SEED)
+               % MAX_SEED)
 
 
 def _call_strategy(strategy, classifier, X_pool, n_instances, seed):
@@ -102,7 +103,8 @@ def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budg
            "indices": []}
     estimator = arm.estimator if arm.estimator is not None else default_estimator
     for j, budget in enumerate(budgets):
-        # Paper 0's protocol: every budget picks its B rows from scratch, before any label.
+        # Pourkamali-Anaraki & Wakin's protocol: every budget picks its B rows from
+        # scratch, before any label.
         start = time.perf_counter()
         idx = _call_strategy(arm.strategy, None, X_pool, int(budget), _derive_seed(seed, j))
         out["query_time"][j] = time.perf_counter() - start
@@ -173,11 +175,6 @@ def _check_budgets(budgets, protocol, n_pool, n_initial, n_instances, n_rounds):
     if budgets is None:
         if protocol == "one-shot":
             raise ValueError("budgets is required for protocol='one-shot', e.g. [20, 40, 60].")
-        for name, value, minimum in (("n_initial", n_initial, 1), ("n_instances", n_instances, 1),
-                                     ("n_rounds", n_rounds, 0)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-                    or value < minimum:
-                raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
         budgets = n_initial + n_instances * np.arange(n_rounds + 1)
     budgets = np.asarray(budgets)
     if budgets.ndim != 1 or budgets.size == 0 or not np.issubdtype(budgets.dtype, np.integer):
@@ -235,6 +232,24 @@ def _progress(total, verbose):
     return update, lambda: None
 
 
+@validate_params({
+    "estimator": [None, HasMethods(["fit"])],
+    "X_pool": ["array-like"],
+    "y_pool": ["array-like"],
+    "X_test": ["array-like"],
+    "y_test": ["array-like"],
+    "strategies": [dict],
+    "protocol": [StrOptions(set(_PROTOCOLS))],
+    "budgets": [None, "array-like"],
+    "n_initial": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_instances": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_rounds": [Interval(numbers.Integral, 0, None, closed="left")],
+    "initial": [StrOptions({"random"}), callable],
+    "n_trials": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_jobs": [None, numbers.Integral],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}, prefer_skip_nested_validation=False)
 def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategies, *,
                              protocol="one-shot", budgets=None, n_initial=10, n_instances=10,
                              n_rounds=10, initial="random", n_trials=5, n_jobs=None,
@@ -321,10 +336,6 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     >>> bool(res.summary()["random"]["mean"][-1] > 0.8)
     True
     """
-    if protocol not in _PROTOCOLS:
-        raise ValueError(f"protocol must be one of {_PROTOCOLS}; got {protocol!r}.")
-    if isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1:
-        raise ValueError(f"n_trials must be an int >= 1; got {n_trials!r}.")
     X_pool = check_array(X_pool, allow_nd=True, input_name="X_pool")
     X_test = check_array(X_test, allow_nd=True, input_name="X_test")
     y_pool, y_test = np.asarray(y_pool), np.asarray(y_test)
@@ -341,15 +352,10 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     budgets = _check_budgets(budgets, protocol, X_pool.shape[0], n_initial, n_instances,
                              n_rounds)
     arms = _resolve_arms(strategies, estimator)
-    if protocol == "incremental":
-        if isinstance(initial, str):
-            if initial != "random":
-                raise ValueError(f"initial must be 'random' or a strategy; got {initial!r}.")
-            from ..query import random_sampling
+    if protocol == "incremental" and isinstance(initial, str):  # "random"
+        from ..query import random_sampling
 
-            initial = random_sampling
-        elif not callable(initial):
-            raise TypeError(f"initial must be 'random' or a callable; got {initial!r}.")
+        initial = random_sampling
 
     # Transform once per distinct feature map, not once per trial and budget.
     spaces, space_of = {}, {}
@@ -363,7 +369,7 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
                                np.asarray(arm.transformer.transform(X_test)))
         space_of[name] = key
 
-    seeds = check_random_state(random_state).randint(_MAX_SEED, size=n_trials)
+    seeds = check_random_state(random_state).randint(MAX_SEED, size=n_trials)
     names = list(arms)
     tasks = [(a, t) for t in range(n_trials) for a in range(len(names))]
 

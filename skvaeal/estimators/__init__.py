@@ -1,7 +1,12 @@
-"""scikit-learn estimators that hold a skorch net as ``net_``."""
+"""All scikit-learn estimators of skvaeal in one namespace.
 
-from ._assal import ASSALClassifier
-from ._vaal import VAALSampler
-from ._vae import VAETransformer
+Each estimator lives in its method package (:mod:`skvaeal.vae`,
+:mod:`skvaeal.vaal`, :mod:`skvaeal.assal`); this module gathers them, so that
+``from skvaeal.estimators import VAETransformer`` keeps working.
+"""
+
+from ..assal import ASSALClassifier
+from ..vaal import VAALSampler
+from ..vae import VAETransformer
 
 __all__ = ["ASSALClassifier", "VAALSampler", "VAETransformer"]

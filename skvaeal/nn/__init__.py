@@ -1,12 +1,12 @@
 """Pure PyTorch building blocks. This subpackage imports no scikit-learn or skorch."""
 
-from ._assal import ASSALModule
 from ._augment import RandomAffine
 from ._conv import ConvDecoder, ConvEncoder, conv_output_shape
-from ._discriminator import LatentClassifier, LatentDiscriminator
-from ._losses import ELBOLoss, gaussian_kl, reconstruction_nll
-from ._mlp import MLPDecoder, MLPEncoder
-from ._vae import VAEModule, reparameterize
+from ._heads import LatentClassifier, LatentDiscriminator
+from ._losses import (UNLABELED_LOSSES, ELBOLoss, gaussian_kl, reconstruction_nll,
+                      unlabeled_loss, unlabeled_loss_kinds)
+from ._mlp import MLPDecoder, MLPEncoder, mlp_layers
+from ._vae import ASSALModule, VAEClassifierModule, VAEModule, reparameterize
 
 __all__ = [
     "ASSALModule",
@@ -18,9 +18,14 @@ __all__ = [
     "MLPDecoder",
     "MLPEncoder",
     "RandomAffine",
+    "UNLABELED_LOSSES",
+    "VAEClassifierModule",
     "VAEModule",
     "conv_output_shape",
     "gaussian_kl",
+    "mlp_layers",
     "reconstruction_nll",
     "reparameterize",
+    "unlabeled_loss",
+    "unlabeled_loss_kinds",
 ]

@@ -3,7 +3,8 @@
 from torch import nn
 
 
-def _mlp(sizes):
+def mlp_layers(sizes):
+    """``Linear`` + ``ReLU`` for each consecutive pair of ``sizes``, as one ``Sequential``."""
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(n_in, n_out), nn.ReLU()]
@@ -34,7 +35,7 @@ class MLPEncoder(nn.Module):
     def __init__(self, n_features, latent_dim, hidden_dims=(256, 128)):
         super().__init__()
         hidden_dims = tuple(hidden_dims)
-        self.body = _mlp((n_features, *hidden_dims))
+        self.body = mlp_layers((n_features, *hidden_dims))
         width = hidden_dims[-1] if hidden_dims else n_features
         self.mu = nn.Linear(width, latent_dim)
         self.logvar = nn.Linear(width, latent_dim)
@@ -68,7 +69,7 @@ class MLPDecoder(nn.Module):
     def __init__(self, latent_dim, n_features, hidden_dims=(128, 256)):
         super().__init__()
         hidden_dims = tuple(hidden_dims)
-        self.body = _mlp((latent_dim, *hidden_dims))
+        self.body = mlp_layers((latent_dim, *hidden_dims))
         width = hidden_dims[-1] if hidden_dims else latent_dim
         self.out = nn.Linear(width, n_features)
 

@@ -1,4 +1,4 @@
-"""The strategy contract, shared by every query strategy.
+"""The strategy contract and the helpers several strategies share.
 
 ``strategy(classifier, X_pool, n_instances=1, *, random_state=None, **kwargs)``
 returns ``(query_idx, scores)``: unique int indices into ``X_pool`` and one
@@ -8,12 +8,44 @@ skvaeal's :class:`~skvaeal.active.ActiveLearner`, a fitted scikit-learn
 estimator or pipeline, or ``None`` for a cold start.
 """
 
+import numbers
+
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_array
+from sklearn.utils import check_random_state
 
-from ..utils import check_n_instances
+from ..utils import check_n_instances, check_numeric_X
+from ..utils._param_validation import Interval, validate_params
+
+#: Constraints of the arguments every strategy takes, for :func:`strategy_params`.
+STRATEGY_CONSTRAINTS = {
+    "X_pool": ["array-like"],
+    "n_instances": [Interval(numbers.Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+}
+
+
+def strategy_params(constraints=None, *, fits_models=False):
+    """Declare a strategy's argument constraints; they are checked at each call.
+
+    The one validation mechanism of every public strategy: scikit-learn's
+    :func:`~sklearn.utils._param_validation.validate_params` over
+    :data:`STRATEGY_CONSTRAINTS` plus the strategy's own, so a bad argument
+    raises an ``InvalidParameterError`` (a ``ValueError`` and a
+    ``TypeError``) that names it. Checks against the data (``n_instances``
+    against the pool size) stay in the strategy.
+
+    Parameters
+    ----------
+    constraints : dict, default=None
+        Argument name -> list of constraints, as in scikit-learn.
+    fits_models : bool, default=False
+        The strategy fits skvaeal estimators (VAAL's sampler), whose own
+        parameter validation must then stay on.
+    """
+    return validate_params({**STRATEGY_CONSTRAINTS, **(constraints or {})},
+                           prefer_skip_nested_validation=not fits_models)
 
 
 class ClassifierNotFittedError(TypeError, NotFittedError):
@@ -49,7 +81,7 @@ def check_n_query(X_pool, n_instances):
 
 def check_pool(X_pool, *, allow_nd=False):
     """Validate the pool: non-empty, finite, numeric, 2-D (or N-D when ``allow_nd``)."""
-    return check_array(X_pool, allow_nd=allow_nd, dtype="numeric", input_name="X_pool")
+    return check_numeric_X(X_pool, "X_pool", allow_nd=allow_nd, dtype="numeric")
 
 
 def check_query(X_pool, n_instances, *, allow_nd=False):
@@ -145,8 +177,6 @@ def top_k(scores, n_instances, random_state=None):
     indices), so equal scores do not always favour the start of the pool.
     Runs in O(n) with :func:`numpy.argpartition`.
     """
-    from sklearn.utils import check_random_state
-
     scores = np.asarray(scores, dtype=np.float64)
     rng = check_random_state(random_state)
     # A random permutation first, then a stable sort: random among equals, exact otherwise.
@@ -158,6 +188,37 @@ def top_k(scores, n_instances, random_state=None):
         part = np.arange(shuffled.shape[0])
     best = part[np.argsort(-shuffled[part], kind="stable")]
     return perm[best]
+
+
+def check_enough_candidates(candidates, n_instances):
+    """Raise when fewer pool rows than ``n_instances`` may still be picked.
+
+    Parameters
+    ----------
+    candidates : ndarray of bool
+        :func:`candidate_mask` of the pool.
+    n_instances : int
+    """
+    n_candidates = int(np.count_nonzero(candidates))
+    if n_instances > n_candidates:
+        raise ValueError(
+            f"n_instances={n_instances} is larger than the {n_candidates} pool rows that "
+            "are not labelled (or excluded) yet.")
+
+
+def lowest_score_pick(proba, candidates, n_instances, random_state):
+    """The ``n_instances`` candidates with the lowest ``proba``; scores are ``1 - proba``.
+
+    The pick of the discriminator-based strategies (VAAL, ASSAL): ``proba`` is
+    a sampler's probability that a row is labelled, so the lowest are the
+    rows least like the labelled set. Ties are broken at random.
+    """
+    check_enough_candidates(candidates, n_instances)
+    informativeness = 1.0 - np.asarray(proba, dtype=np.float64)
+    # Labelled rows can never win: -inf is below any 1 - S in [0, 1].
+    informativeness = np.where(candidates, informativeness, -np.inf)
+    query_idx = top_k(informativeness, n_instances, random_state)
+    return query_result(query_idx, informativeness[query_idx])
 
 
 def query_result(query_idx, scores):

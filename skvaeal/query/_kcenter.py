@@ -1,4 +1,5 @@
-"""Greedy k-center (farthest-first traversal), Sener & Savarese (2018), paper 0 eq. (1).
+"""Greedy k-center (farthest-first traversal): Sener & Savarese (2018); eq. (1) of
+Pourkamali-Anaraki & Wakin (2019).
 
 Each pick is the pool point farthest from its nearest centre, where the centres
 are the labelled points and the points picked so far. Keeping each pool point's
@@ -10,15 +11,16 @@ clustered data leaves most picks a small fraction of the pool to update.
 """
 
 import contextlib
-import numbers
+from numbers import Integral
 
 import numpy as np
 from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from ._base import (check_query, get_labeled, query_result,
-                    resolve_transformer)
+from ..utils._param_validation import HasMethods, Interval
+from ._base import (candidate_mask, check_enough_candidates, check_query, get_labeled,
+                    query_result, resolve_transformer, strategy_params)
 
 __all__ = ["k_center_greedy"]
 
@@ -85,7 +87,7 @@ def _nearest_labeled(Z, ZL, chunk_size):
     return mind2, assign
 
 
-def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size):
+def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked=None):
     """Farthest-first in squared Euclidean distance, pruned by the triangle inequality.
 
     Each point x keeps ``mind2[x]``, its squared distance to its nearest centre
@@ -133,6 +135,9 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size):
     if ZL is not None:
         centres[:n_lab] = ZL
         mind2, assign = _nearest_labeled(Z, ZL, chunk_size)
+        if blocked is not None:
+            # -inf: never picked, never updated (rows equal to a labelled row).
+            mind2[blocked] = -np.inf
         n_centres, start = n_lab, 0
     else:
         first = int(rng.randint(n))
@@ -178,7 +183,7 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size):
     return query_idx, scores
 
 
-def _greedy_any_metric(Z, ZL, n_instances, rng, metric, chunk_size):
+def _greedy_any_metric(Z, ZL, n_instances, rng, metric, chunk_size, blocked=None):
     """Farthest-first for any metric: one chunked pass over the pool per pick."""
     n = Z.shape[0]
     query_idx = np.empty(n_instances, dtype=np.intp)
@@ -186,6 +191,8 @@ def _greedy_any_metric(Z, ZL, n_instances, rng, metric, chunk_size):
     step = chunk_size or _ROWS_PER_CHUNK
     if ZL is not None:
         mind = _min_dist_to_labeled(Z, ZL, metric, chunk_size)
+        if blocked is not None:
+            mind[blocked] = -np.inf
         start = 0
     else:
         first = int(rng.randint(n))
@@ -211,6 +218,12 @@ def _greedy_any_metric(Z, ZL, n_instances, rng, metric, chunk_size):
     return query_idx, scores
 
 
+@strategy_params({
+    "transformer": [None, HasMethods(["transform"])],
+    "X_labeled": [None, "array-like"],
+    "metric": [str, callable],
+    "chunk_size": [None, Interval(Integral, 1, None, closed="left")],
+})
 def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_labeled=None,
                     metric="euclidean", random_state=None, chunk_size=None):
     """Query a farthest-first (greedy k-center) set of samples.
@@ -263,13 +276,15 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
     Raises
     ------
     ValueError
-        If ``n_instances`` is < 1 or larger than the pool, or ``chunk_size`` < 1.
+        If ``n_instances`` is < 1 or larger than the pool rows that are not
+        labelled yet, or ``chunk_size`` < 1.
 
     Notes
     -----
-    Rows equal to a labelled row are at distance 0 and so come last; once all
-    remaining points are at distance 0 (duplicates), picks continue among them
-    in index order, never repeating an index.
+    Pool rows equal to a labelled row (exact match of values) are never
+    picked, as in every other strategy; once all remaining points are at
+    distance 0 (duplicates), picks continue among them in index order, never
+    repeating an index.
 
     Memory beyond the codes: four length-n vectors (squared norms, current
     distances, nearest-centre index, a work buffer), the labelled blocks and
@@ -286,17 +301,16 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
     (array([3, 2]), array([10.,  2.]))
     """
     X_pool, n_instances = check_query(X_pool, n_instances, allow_nd=True)
-    if chunk_size is not None and (
-            isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral)
-            or chunk_size < 1):
-        raise ValueError(f"chunk_size must be None or an int >= 1; got {chunk_size!r}.")
-    if not (isinstance(metric, str) or callable(metric)):
-        raise TypeError(f"metric must be a string or a callable; got {metric!r}.")
     rng = check_random_state(random_state)
+    labeled = get_labeled(classifier, X_labeled)
+    blocked = None
+    if labeled is not None:
+        candidates = candidate_mask(X_pool, X_labeled=labeled)
+        check_enough_candidates(candidates, n_instances)
+        blocked = None if candidates.all() else ~candidates
     transformer = resolve_transformer(classifier, transformer)
     Z = _codes(transformer, X_pool)
 
-    labeled = get_labeled(classifier, X_labeled)
     ZL = None
     if labeled is not None:
         ZL = _codes(transformer, labeled)
@@ -306,10 +320,11 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
                 f"{Z.shape[1]}; pass X_labeled in the space of X_pool."
             )
     if isinstance(metric, str) and metric in _FAST_METRICS:
-        query_idx, scores = _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size)
+        query_idx, scores = _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked)
         if metric == "euclidean":
             finite = np.isfinite(scores)
             scores[finite] = np.sqrt(scores[finite])
     else:
-        query_idx, scores = _greedy_any_metric(Z, ZL, n_instances, rng, metric, chunk_size)
+        query_idx, scores = _greedy_any_metric(Z, ZL, n_instances, rng, metric, chunk_size,
+                                               blocked)
     return query_result(query_idx, scores)

@@ -3,11 +3,12 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._base import check_n_query, n_pool_samples, query_result
+from ._base import check_n_query, n_pool_samples, query_result, strategy_params
 
 __all__ = ["random_sampling"]
 
 
+@strategy_params()
 def random_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
     """Query ``n_instances`` samples uniformly at random, without replacement.
 

@@ -8,7 +8,7 @@ higher meaning more uncertain; the strategy queries the highest scores.
 import numpy as np
 from scipy.special import entr
 
-from ._base import check_n_query, get_proba, query_result, top_k
+from ._base import check_n_query, get_proba, query_result, strategy_params, top_k
 
 __all__ = [
     "entropy_sampling",
@@ -161,15 +161,18 @@ _STRATEGY_DOC = """{summary}
     """
 
 
+@strategy_params()
 def uncertainty_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
     return _uncertainty_query(least_confident_scores, classifier, X_pool, n_instances,
                               random_state)
 
 
+@strategy_params()
 def margin_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
     return _uncertainty_query(margin_scores, classifier, X_pool, n_instances, random_state)
 
 
+@strategy_params()
 def entropy_sampling(classifier, X_pool, n_instances=1, *, random_state=None):
     return _uncertainty_query(entropy_scores, classifier, X_pool, n_instances, random_state)
 

@@ -1,13 +1,22 @@
-"""Validation, device resolution and random-state plumbing shared by all layers."""
+"""Validation, device resolution, random-state plumbing and shared docs, used by all layers."""
 
 from ._device import resolve_device
-from ._random import seed_from_random_state, torch_rng_scope
-from ._validation import check_fitted_shape, check_n_instances, check_positive_int
+from ._docstrings import Substitution
+from ._random import MAX_SEED, draw_seed, seed_from_random_state, torch_rng_scope
+from ._validation import (UNLABELED, check_fitted_shape, check_n_instances, check_numeric_X,
+                          check_positive_int, label_kind, labeled_rows)
 
 __all__ = [
+    "MAX_SEED",
+    "Substitution",
+    "UNLABELED",
     "check_fitted_shape",
     "check_n_instances",
+    "check_numeric_X",
     "check_positive_int",
+    "draw_seed",
+    "label_kind",
+    "labeled_rows",
     "resolve_device",
     "seed_from_random_state",
     "torch_rng_scope",

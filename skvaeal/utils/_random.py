@@ -6,7 +6,22 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-_MAX_SEED = np.iinfo(np.int32).max
+#: Largest seed drawn for a sub-generator (torch, KMeans, a trial): int32, which every
+#: consumer accepts.
+MAX_SEED = int(np.iinfo(np.int32).max)
+
+
+def draw_seed(rng):
+    """Draw one integer seed in ``[0, MAX_SEED)`` from a :class:`~numpy.random.RandomState`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal.utils import draw_seed
+    >>> draw_seed(np.random.RandomState(0)) == draw_seed(np.random.RandomState(0))
+    True
+    """
+    return int(rng.randint(MAX_SEED))
 
 
 def seed_from_random_state(random_state):
@@ -23,8 +38,8 @@ def seed_from_random_state(random_state):
     True
     """
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state) % (_MAX_SEED + 1)
-    return int(check_random_state(random_state).randint(_MAX_SEED))
+        return int(random_state) % (MAX_SEED + 1)
+    return draw_seed(check_random_state(random_state))
 
 
 @contextlib.contextmanager

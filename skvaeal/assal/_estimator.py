@@ -1,49 +1,33 @@
-"""ASSALClassifier: adversarial semi-supervised active learning (paper 004)."""
+"""ASSALClassifier: the estimator of adversarial semi-supervised active learning (ASSAL)."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._net import ASSALNet
-from .._net._assal import check_unlabeled_loss
-from .._net._vaal import UNLABELED
-from ..nn import ASSALModule, LatentClassifier, LatentDiscriminator, RandomAffine
-from ..utils import check_positive_int, resolve_device, torch_rng_scope
-from ._vae import _MIN_AUTO_IMAGE_SIDE
-from ._vaal import _AdversarialVAEBase, _check_real, _labeled_rows
+from ..base import (AdversarialVAEBase, build_vae_modules, is_large_image, resolve_likelihood,
+                    vae_docs, validate_numeric_data)
+from ..nn import UNLABELED_LOSSES, LatentClassifier, RandomAffine, VAEClassifierModule
+from ..utils import UNLABELED, check_numeric_X, labeled_rows, resolve_device, torch_rng_scope
+from ..utils._param_validation import Interval, IntTuple, NameTuple, StrOptions, fit_context
+from ._net import ASSALNet
 
+__all__ = ["ASSALClassifier"]
 
-def _expected_failed_checks(estimator=None):
-    """scikit-learn estimator checks that :class:`ASSALClassifier` is expected to fail.
-
-    Usable as ``parametrize_with_checks(..., expected_failed_checks=_expected_failed_checks)``.
-
-    Returns
-    -------
-    dict
-        Check name -> reason.
-    """
-    return {
-        "check_classifiers_classes": (
-            "the check's binary problem uses the labels -1 and 1, and -1 marks an unlabelled "
-            "row in scikit-learn's semi-supervised convention, so only one class is left"
-        ),
-        "check_classifiers_train": (
-            "the check wants 83% training accuracy on small fully labelled blobs; the 1-3 "
-            "epochs the test suite affords are too few for a neural network, and the "
-            "default vae_weight=10 (tuned for semi-supervised images) spends a 2-d code on "
-            "reconstruction (max_epochs=30, warmup_epochs=10, lr=5e-3, vae_weight=1 passes)"
-        ),
-    }
+_NON_NEGATIVE_FINITE = Interval(Real, 0, np.inf, closed="left")
 
 
-class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
-    """Adversarial semi-supervised active learning classifier (paper 004).
+@vae_docs
+class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
+    """Adversarial semi-supervised active learning (ASSAL) classifier.
+
+    The method of *Adversarial Semi-Supervised Active Learning*, an anonymous
+    preprint under review, which extends VAAL (Sinha et al., 2019) with
+    a classifier on the latent code.
 
     An encoder ``E`` and a generator ``G`` form a VAE trained on all rows
     (eq. 1); a classifier ``C`` on the latent code learns from the labels
@@ -63,18 +47,15 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
     Parameters
     ----------
     latent_dim : int, default=32
-    architecture : {"auto", "mlp", "conv"} or (encoder, decoder), default="auto"
-        As in :class:`~skvaeal.VAETransformer`.
-    input_shape : "auto", None or tuple of int, default="auto"
-    hidden_dims : tuple of int, default=None
-        Encoder widths (the decoder mirrors them); see :class:`~skvaeal.VAETransformer`.
+    %(architecture)s
+    %(input_shape)s
+    %(hidden_dims)s
     classifier_dims : tuple of int, default=(128,)
         Hidden widths of the latent classifier ``C``.
     discriminator_dims : tuple of int, default=(512, 512)
         Hidden widths of the sampler ``D``.
-    beta : float, default=1.0
-        Weight of the KL terms.
-    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+    %(beta)s
+    %(likelihood)s
     vae_weight : float, default=10.0
         ``lambda_1``: the ELBO (eq. 1) is taken per input feature, as in
         :class:`VAALSampler`, so the weights compare per-feature
@@ -85,9 +66,9 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         ``lambda_3``, on each self-supervised loss of the unlabelled rows.
     adversarial_weight : float, default=0.1
         ``lambda_4``, on the encoder's adversarial loss. The paper gives no
-        values for the lambdas; these were chosen on MNIST (8,000 rows, MLP,
-        120 random labels): a strong adversarial term pulls the few labelled
-        codes towards the pool and hurt accuracy there.
+        values for the lambdas; these were chosen on MNIST: a strong
+        adversarial term pulls the few labelled codes towards the pool and
+        hurt accuracy there (:doc:`/benchmarks`).
     unlabeled_loss : str, tuple of str or None, default=("pseudo_label", "entropy")
         The target ``h`` of eq. 3, which the paper leaves open; a tuple sums
         several, each weighted by ``unlabeled_weight``.
@@ -102,13 +83,9 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         (Miyato et al., 2018), the target being the classifier's own
         prediction, to be kept under the worst perturbation of norm
         ``vat_epsilon``. ``None``: the unlabelled rows only shape the VAE and
-        the sampler. On MNIST (8,000 rows, MLP, 15 epochs, 120 random
-        labels) the default, with ``augment="auto"``, gave test accuracy
-        0.918 +- 0.024 over 5 draws (``benchmarks/adversarial_al.py``);
-        ``"pseudo_label"`` alone without augmentation 0.86 on one draw; with
-        plain entropy minimisation in place of the balanced term, training
-        collapsed onto a few classes on some draws (0.37, and 0.11 with
-        weight 3), which is why ``"entropy"`` carries the balance term.
+        the sampler. The default, with ``augment="auto"``, was the best of
+        these on MNIST; plain entropy minimisation without the balance term
+        collapsed onto a few classes (:doc:`/benchmarks`).
     threshold : float in (0, 1], default=0.8
         Confidence a pseudo-label needs.
     vat_epsilon : float, default=2.0
@@ -124,7 +101,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         pixels a side (as ``architecture="auto"`` picks the conv net), else
         None. A callable maps a float tensor of rows to one of the same
         shape, e.g. a ``torch.nn.Module``. Augmentation is what made the
-        unlabelled loss useful on MNIST (see above).
+        unlabelled loss useful on MNIST (:doc:`/benchmarks`).
     input_dropout : float in [0, 1), default=0.0
         Fraction of input features zeroed at random in the view the classifier
         learns from (the labelled cross-entropy and the noisy side of the
@@ -143,26 +120,22 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
     optimizer : str or torch.optim.Optimizer subclass, default="adam"
     n_vae_steps : int, default=1
         VAE updates per sampler update.
-    precision : {"float32", "bfloat16"}, default="float32"
-    channels_last : bool, default=False
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-    random_state : int, RandomState instance or None, default=None
-        An int makes training reproducible on CPU; global RNGs are untouched.
+    %(precision)s
+    %(channels_last)s
+    %(device)s
+    %(random_state)s
     warm_start : bool, default=False
         When True and already fitted (or warmed up with :meth:`fit_warmup`)
         on rows of the same width, :meth:`fit` continues training the current
         networks without a new warm-up; a classifier head is rebuilt only
-        when the set of classes changed. On MNIST (the benchmark's protocol,
-        one seed, 20 + 5 x 20 labels) warm rounds of 3 epochs cost a third of
-        a refit (10 s vs 27 s per round, timed with other jobs running) and
-        reached 0.88 test accuracy at 120 labels, against 0.94 when refitting
-        every round.
-    verbose : int, default=0
+        when the set of classes changed. Warm rounds cost a fraction of a
+        refit, at some loss of accuracy (:doc:`/benchmarks`).
+    %(verbose)s
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    net_ : skvaeal._net.ASSALNet
+    net_ : skvaeal.assal.ASSALNet
         ``net_.module_`` holds ``encoder``, ``decoder`` and ``classifier``;
         ``net_.discriminator_`` is the sampler.
     device_ : torch.device
@@ -190,6 +163,24 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
     >>> clf.score_samples(X[:2]).shape
     (2,)
     """
+
+    _parameter_constraints = {
+        **AdversarialVAEBase._parameter_constraints,
+        "classifier_dims": [IntTuple(1)],
+        "vae_weight": [_NON_NEGATIVE_FINITE],
+        "supervised_weight": [_NON_NEGATIVE_FINITE],
+        "unlabeled_weight": [_NON_NEGATIVE_FINITE],
+        "unlabeled_loss": [None, StrOptions(set(UNLABELED_LOSSES)), NameTuple(UNLABELED_LOSSES)],
+        "threshold": [Interval(Real, 0, 1, closed="right")],
+        "vat_epsilon": [Interval(Real, 0, np.inf, closed="neither")],
+        "augment": [StrOptions({"auto", "affine"}), None, callable],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    #: Estimator parameters that are ASSALNet parameters of the same name.
+    _NET_PARAMS = ("vae_weight", "supervised_weight", "unlabeled_weight", "unlabeled_loss",
+                   "threshold", "vat_epsilon", "input_dropout")
 
     def __init__(self, latent_dim=32, *, architecture="auto", input_shape="auto",
                  hidden_dims=None, classifier_dims=(128,), discriminator_dims=(512, 512),
@@ -231,77 +222,46 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
-    def _check_params(self, X):
-        likelihood, optimizer = self._check_common(X)
-        for name in ("vae_weight", "supervised_weight", "unlabeled_weight"):
-            _check_real(getattr(self, name), name)
-        check_positive_int(self.warmup_epochs, "warmup_epochs", minimum=0)
-        check_unlabeled_loss(self.unlabeled_loss)
-        threshold = _check_real(self.threshold, "threshold", strict=True)
-        if threshold > 1:
-            raise ValueError(f"threshold must be in (0, 1]; got {self.threshold!r}.")
-        _check_real(self.vat_epsilon, "vat_epsilon", strict=True)
-        dropout = _check_real(self.input_dropout, "input_dropout")
-        if dropout >= 1:
-            raise ValueError(f"input_dropout must be in [0, 1); got {self.input_dropout!r}.")
-        dims = self.classifier_dims
-        if (not isinstance(dims, (tuple, list))
-                or not all(isinstance(d, numbers.Integral) and d > 0 for d in dims)):
-            raise ValueError(f"classifier_dims must be a tuple of positive ints; got {dims!r}.")
-        return likelihood, optimizer
-
     def _resolve_augment(self):
         """The module altering the classifier's view, or None (sets ``augment_``)."""
         augment, shape = self.augment, self.input_shape_
-        if augment == "auto":
-            is_image = shape is not None and min(shape[1:]) >= _MIN_AUTO_IMAGE_SIDE
-            augment = "affine" if is_image else None
-        if augment is None:
-            self.augment_ = None
-        elif augment == "affine":
+        if isinstance(augment, str) and augment == "auto":
+            augment = "affine" if is_large_image(shape) else None
+        if isinstance(augment, str):  # "affine", the only other string allowed
             if shape is None:
                 raise ValueError(
                     "augment='affine' needs images: pass input_shape=(channels, height, width) "
                     "or use rows with a square number of features.")
-            self.augment_ = RandomAffine(shape)
-        elif callable(augment) and not isinstance(augment, str):
-            self.augment_ = augment
-        else:
-            raise ValueError(
-                f"augment must be 'auto', 'affine', None or a callable; got {augment!r}.")
+            augment = RandomAffine(shape)
+        self.augment_ = augment
         return self.augment_
 
     def _new_head(self, n_classes):
         return LatentClassifier(self.latent_dim, n_classes, tuple(self.classifier_dims))
 
-    def _new_net(self, X, n_classes, likelihood, optimizer):
+    def _new_net(self, X, n_classes, likelihood):
         self.device_ = resolve_device(self.device)
         self.likelihood_ = likelihood
-        encoder, decoder, self.architecture_, self.input_shape_ = (
-            self._build_vae_parts(X.shape[1]))
-        kwargs = self._net_kwargs(likelihood, optimizer)
+        encoder, decoder, self.architecture_, self.input_shape_ = build_vae_modules(
+            self, X.shape[1])
         self.net_ = ASSALNet(
-            ASSALModule, module__encoder=encoder, module__decoder=decoder,
+            VAEClassifierModule, module__encoder=encoder, module__decoder=decoder,
             module__classifier=self._new_head(n_classes),
-            discriminator=LatentDiscriminator(self.latent_dim, tuple(self.discriminator_dims)),
-            vae_weight=self.vae_weight, supervised_weight=self.supervised_weight,
-            unlabeled_weight=self.unlabeled_weight, unlabeled_loss=self.unlabeled_loss,
-            threshold=self.threshold, vat_epsilon=self.vat_epsilon,
-            input_dropout=self.input_dropout, augment=self._resolve_augment(), phase="warmup",
-            **kwargs)
+            **{name: getattr(self, name) for name in self._NET_PARAMS},
+            iterator_train__augment=self._resolve_augment(), phase="warmup",
+            **self._net_kwargs(likelihood))
         self.net_.initialize()
         self.n_fits_ = 0
 
     def _sync_net_params(self):
-        # Let set_params between warm-started fits reach the live net.
-        for name in ("vae_weight", "supervised_weight", "unlabeled_weight", "adversarial_weight",
-                     "unlabeled_loss", "threshold", "vat_epsilon", "input_dropout",
-                     "n_vae_steps"):
-            setattr(self.net_, name, getattr(self, name))
-        # Written past skorch's __setattr__, which refuses torch modules outside its
-        # initialize methods so that trainable ones reach the optimiser; an
-        # augmentation has no parameters and is never trained.
-        vars(self.net_)["augment"] = self._resolve_augment()
+        # Let set_params between warm-started fits reach the live net. None of these is
+        # a torch module of the net, so skorch's set_params re-initialises nothing.
+        self.net_.set_params(
+            **{name: getattr(self, name) for name in self._NET_PARAMS},
+            adversarial_weight=self.adversarial_weight, n_vae_steps=self.n_vae_steps)
+        # The iterator's parameters are read at each fit; skorch's set_params refuses
+        # them on an initialised net, but its __setattr__ takes any `prefix__name`.
+        setattr(self.net_, "iterator_train__augment", self._resolve_augment())
         self.net_.criterion_.beta = self.beta
 
     def _run(self, X32, target, phase, epochs):
@@ -310,7 +270,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
 
     def _encode_y(self, y):
         """``(classes, target)``: classes of the labelled rows, int targets with -1."""
-        mask = _labeled_rows(y)
+        mask = labeled_rows(y)
         if not mask.any():
             raise ValueError(
                 "y has no labelled rows (all are -1); ASSALClassifier needs at least one "
@@ -330,6 +290,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         return classes, target
 
     # --------------------------------------------------------------- public API
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, X_unlabeled=None):
         """Train on labelled and unlabelled rows (``y == -1``).
 
@@ -349,18 +310,22 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         self : ASSALClassifier
         """
         n_features_before = getattr(self, "n_features_in_", None)
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64], reset=True,
-                             y_numeric=False, multi_output=False)
+        X, y = validate_numeric_data(self, X, y, dtype=[np.float32, np.float64], reset=True,
+                                     y_numeric=False, multi_output=False)
         y = column_or_1d(y, warn=True)
         warm = self._can_warm_start(n_features_before, X.shape[1])
         if X_unlabeled is not None:
-            X_unlabeled = self._validate_X(X_unlabeled).astype(X.dtype, copy=False)
+            X_unlabeled = check_numeric_X(X_unlabeled, "X_unlabeled", dtype=X.dtype)
+            if X_unlabeled.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"X_unlabeled has {X_unlabeled.shape[1]} features per row, but X has "
+                    f"{X.shape[1]}; both hold rows of the same data.")
             X = np.concatenate([X, X_unlabeled])
             # String labels cannot hold the int -1, so they go through an object array.
             dtype = y.dtype if y.dtype.kind in "iuf" else object
             y = np.concatenate([y.astype(dtype), np.full(len(X_unlabeled), -1, dtype=dtype)])
         classes, target = self._encode_y(y)
-        likelihood, optimizer = self._check_params(X)
+        likelihood = resolve_likelihood(self.likelihood, X)
         warm = warm and likelihood == self.likelihood_
         X32 = torch.tensor(X, dtype=torch.float32)
         target = torch.from_numpy(target)
@@ -376,7 +341,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         else:
             self.classes_ = classes
             with torch_rng_scope(self._seed(0), resolve_device(self.device)):
-                self._new_net(X, len(classes), likelihood, optimizer)
+                self._new_net(X, len(classes), likelihood)
                 if self.warmup_epochs:
                     self._run(X32, target, "warmup", self.warmup_epochs)
                 self._run(X32, target, "adversarial", self.max_epochs)
@@ -384,6 +349,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         return self
 
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_warmup(self, X, y=None):
         """Run only the warm-up (Algorithm 2), e.g. before any label exists.
 
@@ -414,7 +380,7 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
         >>> clf.fit_warmup(X).transform(X[:3]).shape
         (3, 4)
         """
-        X = validate_data(self, X, dtype=[np.float32, np.float64], reset=True)
+        X = validate_numeric_data(self, X, dtype=[np.float32, np.float64], reset=True)
         if y is None:
             classes, target = None, np.full(len(X), UNLABELED, dtype=np.int64)
         else:
@@ -422,12 +388,12 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
             if len(y) != len(X):
                 raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
             classes, target = self._encode_y(y)
-        likelihood, optimizer = self._check_params(X)
+        likelihood = resolve_likelihood(self.likelihood, X)
         epochs = max(int(self.warmup_epochs), 1)
         device = resolve_device(self.device)
         with torch_rng_scope(self._seed(0), device):
             # Without labels the head's size is unknown; fit() rebuilds it.
-            self._new_net(X, len(classes) if classes is not None else 1, likelihood, optimizer)
+            self._new_net(X, len(classes) if classes is not None else 1, likelihood)
             self._run(torch.tensor(X, dtype=torch.float32), torch.from_numpy(target),
                       "warmup", epochs)
         if classes is not None:
@@ -436,6 +402,14 @@ class ASSALClassifier(ClassifierMixin, _AdversarialVAEBase):
             del self.classes_
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         return self
+
+    def _check_sampler_fitted(self):
+        check_is_fitted(self, "net_")
+        if not getattr(self, "n_fits_", 0):
+            raise NotFittedError(
+                "This ASSALClassifier was only warmed up: fit_warmup trains the VAE (and the "
+                "classifier, given labels) but not the sampler; call fit(X, y) before "
+                "score_samples, transform_and_score or assal_sampling.")
 
     def _check_classifier_fitted(self):
         check_is_fitted(self, "net_")

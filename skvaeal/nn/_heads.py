@@ -1,16 +1,17 @@
-"""Latent-space discriminator ("sampler") for adversarial active learning."""
+"""Heads on the latent code: the labelled/unlabelled discriminator and the classifier."""
 
 from torch import nn
 
-from ._mlp import _mlp
+from ._mlp import mlp_layers
 
 
 class LatentDiscriminator(nn.Module):
     """MLP ``S(z)`` giving the logit that a code comes from the labelled pool.
 
-    VAAL (Sinha et al., 2019) and the adversarial semi-supervised learner of
-    paper 004 train this network to tell the codes of labelled rows (target 1)
-    from those of unlabelled rows (target 0); a low ``sigmoid(S(z))`` marks a
+    VAAL (Sinha et al., 2019) and adversarial semi-supervised active learning
+    (ASSAL, an anonymous preprint under review) train this network to tell
+    the codes of labelled rows (target 1) from those of unlabelled rows
+    (target 0); a low ``sigmoid(S(z))`` marks a
     row unlike anything labelled so far, the rows those methods query.
 
     Parameters
@@ -31,7 +32,7 @@ class LatentDiscriminator(nn.Module):
     def __init__(self, latent_dim, hidden_dims=(512, 512)):
         super().__init__()
         sizes = (latent_dim, *tuple(hidden_dims))
-        self.body = nn.Sequential(*_mlp(sizes), nn.Linear(sizes[-1], 1))
+        self.body = nn.Sequential(*mlp_layers(sizes), nn.Linear(sizes[-1], 1))
 
     def forward(self, z):
         # Logits, not probabilities: BCE-with-logits is stable where sigmoid saturates.
@@ -59,7 +60,7 @@ class LatentClassifier(nn.Module):
     def __init__(self, latent_dim, n_classes, hidden_dims=(128,)):
         super().__init__()
         sizes = (latent_dim, *tuple(hidden_dims))
-        self.body = nn.Sequential(*_mlp(sizes), nn.Linear(sizes[-1], n_classes))
+        self.body = nn.Sequential(*mlp_layers(sizes), nn.Linear(sizes[-1], n_classes))
 
     def forward(self, z):
         return self.body(z)

@@ -1,100 +1,21 @@
-"""skorch net for adversarial semi-supervised active learning (paper 004)."""
+"""ASSALNet: the skorch net of adversarial semi-supervised active learning (ASSAL)."""
 
 import torch
 import torch.nn.functional as F
 
-from ..nn import reparameterize
+from .._net import AdversarialVAENet
+from ..nn import reparameterize, unlabeled_loss, unlabeled_loss_kinds
 
-from ._vaal import VAALNet
+__all__ = ["ASSALNet"]
 
-UNLABELED_LOSSES = ("pseudo_label", "entropy", "vat")
 PHASES = ("warmup", "adversarial")
 
 
-def check_unlabeled_loss(kind):
-    """The kinds of ``L_C^U`` named by ``unlabeled_loss``, as a tuple (empty for None).
+class ASSALNet(AdversarialVAENet):
+    """VAE, latent classifier and latent sampler trained with eqs. 1-6 of ASSAL.
 
-    Examples
-    --------
-    >>> from skvaeal._net._assal import check_unlabeled_loss
-    >>> check_unlabeled_loss(("pseudo_label", "entropy"))
-    ('pseudo_label', 'entropy')
-    >>> check_unlabeled_loss(None)
-    ()
-    """
-    if kind is None:
-        return ()
-    kinds = (kind,) if isinstance(kind, str) else kind
-    if not isinstance(kinds, (tuple, list)) or not all(k in UNLABELED_LOSSES for k in kinds) \
-            or len(set(kinds)) != len(kinds):
-        raise ValueError(
-            f"unlabeled_loss must be None, one of {UNLABELED_LOSSES} or a tuple of distinct "
-            f"ones; got {kind!r}.")
-    return tuple(kinds)
-
-
-def unlabeled_loss(logits, clean_logits, kind, threshold=0.95):
-    """Self-supervised loss ``L_C^U`` (eq. 3) on the class logits of unlabelled rows.
-
-    Parameters
-    ----------
-    logits : Tensor of shape (n, K)
-        Logits of the noisy view: the classifier applied to a sampled code of
-        a corrupted (e.g. shifted and rotated) row.
-    clean_logits : Tensor of shape (n, K)
-        Logits of the clean view (the classifier on the posterior mean of the
-        row itself).
-    kind : {"pseudo_label", "entropy", None}
-        ``"pseudo_label"``: cross-entropy of the noisy view to the clean
-        view's arg-max class where its probability is at least ``threshold``,
-        averaged over all rows (Lee, 2013; the confidence mask of FixMatch,
-        Sohn et al., 2020); no gradient flows through the target.
-        ``"entropy"``: on the clean view, the mean prediction entropy minus the
-        entropy of the mean prediction, i.e. minus the mutual information
-        between rows and classes (Grandvalet & Bengio, 2005; Krause et al.,
-        2010): confident predictions that still use every class. Plain
-        entropy minimisation, without the second term, collapsed onto few
-        classes in our MNIST runs (test accuracy 0.11 to 0.37).
-        ``None``: 0.
-    threshold : float, default=0.95
-
-    Returns
-    -------
-    loss : scalar Tensor
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skvaeal._net import unlabeled_loss
-    >>> logits = torch.tensor([[10.0, 0.0], [0.0, 10.0]])
-    >>> round(unlabeled_loss(logits, logits, "pseudo_label").item(), 3)
-    0.0
-    >>> round(unlabeled_loss(logits, logits, "entropy").item(), 2)
-    -0.69
-    """
-    if kind is None or len(logits) == 0:
-        return logits.sum() * 0.0
-    if kind == "pseudo_label":
-        with torch.no_grad():
-            proba = torch.softmax(clean_logits.detach().float(), dim=1)
-            confidence, target = proba.max(dim=1)
-            mask = (confidence >= threshold).float()
-        ce = F.cross_entropy(logits.float(), target, reduction="none")
-        # Averaged over all rows, not the confident ones: the term grows as the
-        # classifier becomes sure of more rows, a built-in ramp-up.
-        return (ce * mask).mean()
-    if kind == "entropy":
-        log_p = torch.log_softmax(clean_logits.float(), dim=1)
-        p = log_p.exp()
-        conditional = -(p * log_p).sum(dim=1).mean()
-        marginal = p.mean(dim=0)
-        marginal_entropy = -(marginal * torch.log(marginal + 1e-12)).sum()
-        return conditional - marginal_entropy
-    raise ValueError(f"unlabeled_loss must be one of {UNLABELED_LOSSES}; got {kind!r}.")
-
-
-class ASSALNet(VAALNet):
-    """VAE, latent classifier and latent sampler trained with eqs. 1-6 of paper 004.
+    ASSAL: *Adversarial Semi-Supervised Active Learning*, an anonymous
+    preprint under review.
 
     ``fit(X, y)`` takes rows and integer class indices, ``-1`` marking
     unlabelled rows. With ``phase="warmup"`` (Algorithm 2) each step makes
@@ -108,8 +29,11 @@ class ASSALNet(VAALNet):
     Parameters
     ----------
     module : torch.nn.Module class or instance
-        Returns ``(x_hat, mu, logvar, logits)``, e.g. :class:`~skvaeal.nn.ASSALModule`.
+        Returns ``(x_hat, mu, logvar, logits)``, e.g.
+        :class:`~skvaeal.nn.VAEClassifierModule`.
     discriminator : torch.nn.Module class or instance
+        Built with the ``discriminator__*`` parameters, e.g.
+        :class:`~skvaeal.nn.LatentDiscriminator`.
     vae_weight, supervised_weight, unlabeled_weight : float, default=1.0
         ``lambda_1``, ``lambda_2`` and ``lambda_3`` of eq. 6.
     adversarial_weight : float, default=1.0
@@ -117,7 +41,7 @@ class ASSALNet(VAALNet):
     unlabeled_loss : str, tuple of str or None, default="pseudo_label"
         The target ``h`` of eq. 3, one of ``"pseudo_label"``, ``"entropy"``,
         ``"vat"``, or a tuple of them (their sum is weighted by
-        ``unlabeled_weight``); see :func:`unlabeled_loss`. ``"vat"``:
+        ``unlabeled_weight``); see :func:`skvaeal.nn.unlabeled_loss`. ``"vat"``:
         virtual adversarial training, the KL divergence between the
         predictions for x and for x moved ``vat_epsilon`` in the most
         sensitive direction.
@@ -131,27 +55,27 @@ class ASSALNet(VAALNet):
         classifier learns from (labelled cross-entropy and the noisy side of
         the unlabelled loss); the VAE and the pseudo-label targets always see
         the clean rows.
-    augment : callable or None, default=None
+    iterator_train__augment : callable or None, default=None
         Maps a batch of rows to randomly altered rows of the same shape (e.g.
-        :class:`~skvaeal.nn.RandomAffine`); applied, before the input dropout,
-        to the view the classifier learns from.
+        :class:`~skvaeal.nn.RandomAffine`); applied by the batch iterator,
+        before the input dropout, to the view the classifier learns from.
     phase : {"warmup", "adversarial"}, default="adversarial"
     n_vae_steps : int, default=1
         Updates of the VAE per update of the sampler (one in Algorithm 1).
     **kwargs
-        Everything :class:`VAALNet` accepts.
+        Everything :class:`~skvaeal._net.AdversarialVAENet` accepts.
 
     Examples
     --------
     >>> import torch
-    >>> from skvaeal._net import ASSALNet
-    >>> from skvaeal.nn import (ASSALModule, LatentClassifier, LatentDiscriminator,
-    ...                         MLPDecoder, MLPEncoder)
-    >>> net = ASSALNet(ASSALModule, module__encoder=MLPEncoder(4, 2),
+    >>> from skvaeal.assal import ASSALNet
+    >>> from skvaeal.nn import (LatentClassifier, LatentDiscriminator, MLPDecoder, MLPEncoder,
+    ...                         VAEClassifierModule)
+    >>> net = ASSALNet(VAEClassifierModule, module__encoder=MLPEncoder(4, 2),
     ...                module__decoder=MLPDecoder(2, 4),
     ...                module__classifier=LatentClassifier(2, 2),
-    ...                discriminator=LatentDiscriminator(2, (8,)), max_epochs=1,
-    ...                train_split=None, verbose=0)
+    ...                discriminator=LatentDiscriminator, discriminator__latent_dim=2,
+    ...                discriminator__hidden_dims=(8,), max_epochs=1, verbose=0)
     >>> y = torch.tensor([0, 1, 0, 1] + [-1] * 12)
     >>> net = net.fit(torch.rand(16, 4), y)
     >>> net.predict_proba(torch.rand(3, 4)).shape
@@ -160,8 +84,8 @@ class ASSALNet(VAALNet):
 
     def __init__(self, module, *args, discriminator, vae_weight=1.0, supervised_weight=1.0,
                  unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
-                 threshold=0.95, vat_epsilon=2.0, input_dropout=0.0, augment=None,
-                 phase="adversarial", n_vae_steps=1, **kwargs):
+                 threshold=0.95, vat_epsilon=2.0, input_dropout=0.0, phase="adversarial",
+                 n_vae_steps=1, **kwargs):
         self.vae_weight = vae_weight
         self.supervised_weight = supervised_weight
         self.unlabeled_weight = unlabeled_weight
@@ -169,25 +93,29 @@ class ASSALNet(VAALNet):
         self.threshold = threshold
         self.vat_epsilon = vat_epsilon
         self.input_dropout = input_dropout
-        self.augment = augment
         self.phase = phase
         super().__init__(module, *args, discriminator=discriminator,
                          adversarial_weight=adversarial_weight, n_vae_steps=n_vae_steps,
                          **kwargs)
 
-    def _vae_loss(self, X, y, labeled):
+    def check_net_params(self):
+        super().check_net_params()
         if self.phase not in PHASES:
             raise ValueError(f"phase must be one of {PHASES}; got {self.phase!r}.")
-        kinds = check_unlabeled_loss(self.unlabeled_loss)
+        # Resolved once per fit; training steps read the tuple.
+        self._unlabeled_kinds = unlabeled_loss_kinds(self.unlabeled_loss)
+
+    def _vae_loss(self, X, X_view, y, labeled):
+        kinds = self._unlabeled_kinds
         with self._autocast():
             outputs = self.module_(X)
             x_hat, mu, logvar, logits = outputs
-            if self.augment is not None or self.input_dropout:
+            if X_view is not None or self.input_dropout:
                 # The classifier's view: a shifted/rotated and/or masked row (as in
                 # denoising autoencoders and FixMatch) regularises the few labelled
                 # rows, and makes pseudo-labelling a consistency loss between a
                 # clean and a corrupted view.
-                X_view = X if self.augment is None else self.augment(X)
+                X_view = X if X_view is None else X_view
                 if self.input_dropout:
                     X_view = X_view * (torch.rand_like(X_view) >= self.input_dropout)
                 mu_s, logvar_s = self.module_.encode(X_view)
@@ -243,11 +171,7 @@ class ASSALNet(VAALNet):
             return super().train_step(batch, **fit_params)
         # Algorithm 2: the sampler does not exist yet, only E, G and C learn.
         self._set_training(True)
-        X, y, labeled = self._batch_tensors(batch)
-        self.optimizer_.zero_grad()
-        loss, outputs = self._vae_loss(X, y, labeled)
-        loss.backward()
-        self.optimizer_.step()
+        loss, outputs = self._vae_step(*self._batch_tensors(batch))
         return {"loss": loss.detach(), "y_pred": outputs[0].detach()}
 
     # ----------------------------------------------------------------- inference

@@ -41,8 +41,11 @@ def make_svc_search(param_grid=None, *, n_splits=3, n_jobs=None):
                         cv=AdaptiveStratifiedKFold(n_splits), n_jobs=n_jobs)
 
 
-def paper0_arms(transformer, *, n_clusters=20, estimator=None, k_center=True):
-    """The compared methods of the paper: random, coreset (and k-center) in input and latent space.
+def coreset_comparison_arms(transformer, *, n_clusters=20, estimator=None, k_center=True):
+    """The methods compared by Pourkamali-Anaraki & Wakin (2019), as simulation arms.
+
+    Random and K-means coreset sampling in the input and the latent space, and
+    greedy k-center in the latent space, each with the same classifier.
 
     Parameters
     ----------
@@ -60,6 +63,15 @@ def paper0_arms(transformer, *, n_clusters=20, estimator=None, k_center=True):
     arms : dict of str to Arm
         ``"random (input)"``, ``"random (latent)"``, ``"coreset (input)"``,
         ``"coreset (latent)"`` and ``"k-center (latent)"``.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.datasets import load_digits
+    >>> from skvaeal.active import coreset_comparison_arms
+    >>> pca = PCA(3).fit(load_digits().data)
+    >>> sorted(coreset_comparison_arms(pca))[:2]
+    ['coreset (input)', 'coreset (latent)']
     """
     estimator = estimator if estimator is not None else make_svc_search()
     coreset = partial(vae_coreset_sampling, n_clusters=n_clusters)
@@ -72,3 +84,9 @@ def paper0_arms(transformer, *, n_clusters=20, estimator=None, k_center=True):
     if k_center:
         arms["k-center (latent)"] = Arm(k_center_greedy, estimator, transformer)
     return arms
+
+
+def paper0_arms(transformer, *, n_clusters=20, estimator=None, k_center=True):
+    """Former name of :func:`coreset_comparison_arms`, kept so that old code runs."""
+    return coreset_comparison_arms(transformer, n_clusters=n_clusters, estimator=estimator,
+                                   k_center=k_center)

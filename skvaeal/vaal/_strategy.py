@@ -3,32 +3,20 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._base import candidate_mask, check_query, get_labeled, query_result, top_k
+from ..query._base import (candidate_mask, check_query, get_labeled, lowest_score_pick,
+                           strategy_params)
+from ..utils import draw_seed
+from ..utils._param_validation import HasMethods
+from ._estimator import VAALSampler
 
 __all__ = ["vaal_sampling"]
 
-_MAX_SEED = np.iinfo(np.int32).max
 
-
-def _check_enough_candidates(candidates, n_instances):
-    n_candidates = int(candidates.sum())
-    if n_instances > n_candidates:
-        raise ValueError(
-            f"n_instances={n_instances} is larger than the {n_candidates} pool rows that "
-            "are not labelled yet."
-        )
-
-
-def _lowest_labeled_proba(proba, candidates, n_instances, random_state):
-    """Pick the candidates with the lowest ``proba``; scores are ``1 - proba``."""
-    _check_enough_candidates(candidates, n_instances)
-    informativeness = 1.0 - np.asarray(proba, dtype=np.float64)
-    # Labelled rows can never win: -inf is below any 1 - S in [0, 1].
-    informativeness = np.where(candidates, informativeness, -np.inf)
-    query_idx = top_k(informativeness, n_instances, random_state)
-    return query_result(query_idx, informativeness[query_idx])
-
-
+@strategy_params({
+    "sampler": [None, HasMethods(["fit", "score_samples"])],
+    "X_labeled": [None, "array-like"],
+    "refit": ["boolean"],
+}, fits_models=True)
 def vaal_sampling(classifier, X_pool, n_instances=1, *, sampler=None, X_labeled=None,
                   refit=True, random_state=None, **sampler_params):
     """Query the pool rows that VAAL's discriminator scores least likely to be labelled.
@@ -90,17 +78,11 @@ def vaal_sampling(classifier, X_pool, n_instances=1, *, sampler=None, X_labeled=
     >>> idx.shape, bool((scores[:-1] >= scores[1:]).all())
     ((5,), True)
     """
-    from ..estimators import VAALSampler
-
     X_pool, n_instances = check_query(X_pool, n_instances)
     # One generator for the sampler's seed and the tie-breaks, so that an int and
     # RandomState(int) give the same query.
     rng = check_random_state(random_state)
-    seed = int(rng.randint(_MAX_SEED))
-    if sampler is not None and not (hasattr(sampler, "fit") and hasattr(sampler, "score_samples")):
-        raise TypeError(
-            f"sampler must be a VAALSampler (fit and score_samples); got "
-            f"{type(sampler).__name__}.")
+    seed = draw_seed(rng)
     X_lab = get_labeled(classifier, X_labeled)
     candidates = candidate_mask(X_pool, X_labeled=X_lab)
     if refit:
@@ -123,4 +105,4 @@ def vaal_sampling(classifier, X_pool, n_instances=1, *, sampler=None, X_labeled=
     elif sampler is None:
         raise ValueError("refit=False needs a fitted sampler.")
     proba = sampler.score_samples(X_pool)
-    return _lowest_labeled_proba(proba, candidates, n_instances, rng)
+    return lowest_score_pick(proba, candidates, n_instances, rng)

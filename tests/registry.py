@@ -1,0 +1,232 @@
+"""The one registry of what the common tests run.
+
+* :data:`ESTIMATORS`: test instances (tiny settings) of every public estimator,
+  with the scikit-learn checks each is expected to fail and why.
+* :data:`STRATEGIES`: every public strategy, with the settings it runs at and
+  the kinds of classifier it is tested with.
+
+``tests/test_common.py`` runs scikit-learn's estimator checks over the first
+and ``tests/test_query_common.py`` the strategy contract over the second; both
+fail when a public estimator or strategy of the package has no entry here.
+Adding a method means adding its lines to this file.
+"""
+
+import functools
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass, field
+
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from skorch import NeuralNet
+
+import skvaeal
+from skvaeal import ASSALClassifier, VAALSampler, VAETransformer
+from skvaeal.query import (assal_sampling, entropy_sampling, k_center_greedy, margin_sampling,
+                           random_sampling, uncertainty_sampling, vaal_sampling,
+                           vae_coreset_sampling)
+
+
+# -------------------------------------------------------------------- estimators
+@dataclass(frozen=True)
+class EstimatorCase:
+    """A small instance for the common checks, and its expected failures (check -> reason)."""
+
+    instance: BaseEstimator
+    expected_failed_checks: dict = field(default_factory=dict)
+
+
+ESTIMATORS = {
+    "VAETransformer": EstimatorCase(VAETransformer(max_epochs=2, batch_size=32, random_state=0)),
+    "VAALSampler": EstimatorCase(
+        VAALSampler(latent_dim=2, max_epochs=2, batch_size=32, random_state=0)),
+    "ASSALClassifier": EstimatorCase(
+        ASSALClassifier(latent_dim=2, warmup_epochs=1, max_epochs=2, batch_size=32,
+                        random_state=0),
+        {
+            "check_classifiers_classes": (
+                "the check's binary problem uses the labels -1 and 1, and -1 marks an "
+                "unlabelled row in scikit-learn's semi-supervised convention, so only one "
+                "class is left"),
+            "check_classifiers_train": (
+                "the check wants 83% training accuracy on small fully labelled blobs; the 1-3 "
+                "epochs the test suite affords are too few for a neural network, and the "
+                "default vae_weight=10 (tuned for semi-supervised images) spends a 2-d code on "
+                "reconstruction (max_epochs=30, warmup_epochs=10, lr=5e-3, vae_weight=1 "
+                "passes)"),
+        }),
+}
+
+
+def expected_failed_checks(estimator):
+    """``parametrize_with_checks``'s callback: the expected failures of ``estimator``."""
+    return ESTIMATORS[type(estimator).__name__].expected_failed_checks
+
+
+# -------------------------------------------------------------------- strategies
+@dataclass(frozen=True)
+class StrategyCase:
+    """A strategy at test settings, and the classifiers it is tested with.
+
+    ``classifiers`` name entries of :data:`CLASSIFIERS`; ``needs_model`` says
+    the strategy must refuse a missing or unfitted classifier.
+    """
+
+    strategy: object
+    kwargs: dict = field(default_factory=dict)
+    classifiers: tuple = ("estimator", "pipeline", "none", "skvaeal_learner", "modal_learner")
+    needs_model: bool = False
+
+    def bound(self, **extra):
+        return functools.partial(self.strategy, **{**self.kwargs, **extra})
+
+
+_WITH_MODEL = ("estimator", "pipeline", "skvaeal_learner", "modal_learner")
+#: Tiny networks for the strategies that train one: the contract checks behaviour.
+TINY_VAAL = dict(latent_dim=4, hidden_dims=(32,), discriminator_dims=(32,), max_epochs=1,
+                 batch_size=64)
+TINY_ASSAL = dict(latent_dim=4, hidden_dims=(32,), classifier_dims=(16,),
+                  discriminator_dims=(32,), warmup_epochs=1, max_epochs=1, batch_size=64)
+
+STRATEGIES = {
+    "random": StrategyCase(random_sampling),
+    "least_confident": StrategyCase(uncertainty_sampling, classifiers=_WITH_MODEL,
+                                    needs_model=True),
+    "margin": StrategyCase(margin_sampling, classifiers=_WITH_MODEL, needs_model=True),
+    "entropy": StrategyCase(entropy_sampling, classifiers=_WITH_MODEL, needs_model=True),
+    "coreset_uniform": StrategyCase(vae_coreset_sampling, {"n_clusters": 5}),
+    "coreset_closest": StrategyCase(vae_coreset_sampling, {"n_clusters": 5, "within": "closest"}),
+    "coreset_uncertainty": StrategyCase(
+        vae_coreset_sampling, {"n_clusters": 5, "within": "uncertainty"},
+        classifiers=_WITH_MODEL, needs_model=True),
+    "k_center": StrategyCase(k_center_greedy),
+    "k_center_cosine": StrategyCase(k_center_greedy, {"metric": "cosine"}),
+    "vaal": StrategyCase(vaal_sampling, TINY_VAAL,
+                         classifiers=("estimator_and_X_labeled", "skvaeal_learner",
+                                      "modal_learner")),
+    "assal": StrategyCase(assal_sampling, classifiers=("assal", "assal_learner",
+                                                       "assal_modal_learner"),
+                          needs_model=True),
+    "assal_kmeans": StrategyCase(assal_sampling, {"diversity": "kmeans"},
+                                 classifiers=("assal", "assal_learner", "assal_modal_learner"),
+                                 needs_model=True),
+}
+
+
+# -------------------------------------------------------------------- classifiers
+def _logreg():
+    return LogisticRegression(max_iter=300)
+
+
+def _estimator(data):
+    return _logreg().fit(data.X_labeled, data.y_labeled), {}
+
+
+def _pipeline(data):
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), PCA(n_components=6, random_state=0), _logreg())
+    return model.fit(data.X_labeled, data.y_labeled), {}
+
+
+def _estimator_and_X_labeled(data):
+    return _logreg().fit(data.X_labeled, data.y_labeled), {"X_labeled": data.X_labeled}
+
+
+def _skvaeal_learner(data):
+    from skvaeal.active import ActiveLearner
+
+    return ActiveLearner(_logreg(), X_training=data.X_labeled, y_training=data.y_labeled), {}
+
+
+def _modal_learner(data):
+    from modAL.models import ActiveLearner
+
+    return ActiveLearner(_logreg(), X_training=data.X_labeled, y_training=data.y_labeled), {}
+
+
+def _assal(data):
+    model = ASSALClassifier(**TINY_ASSAL, random_state=0)
+    return model.fit(data.X_labeled, data.y_labeled, X_unlabeled=data.X_pool), {}
+
+
+def _assal_learner(data):
+    from skvaeal.active import ActiveLearner
+
+    return ActiveLearner(ASSALClassifier(**TINY_ASSAL, random_state=0), assal_sampling,
+                         X_training=data.X_labeled, y_training=data.y_labeled,
+                         X_unlabeled=data.X_pool), {}
+
+
+def _assal_modal_learner(data):
+    from modAL.models import ActiveLearner
+
+    return ActiveLearner(ASSALClassifier(**TINY_ASSAL, random_state=0), assal_sampling,
+                         X_training=data.X_labeled, y_training=data.y_labeled,
+                         X_unlabeled=data.X_pool), {}
+
+
+#: name -> ``contract_data() -> (classifier, strategy keywords)``; ``"none"`` is a cold start.
+CLASSIFIERS = {
+    "estimator": _estimator,
+    "pipeline": _pipeline,
+    "none": lambda data: (None, {}),
+    "estimator_and_X_labeled": _estimator_and_X_labeled,
+    "skvaeal_learner": _skvaeal_learner,
+    "modal_learner": _modal_learner,
+    "assal": _assal,
+    "assal_learner": _assal_learner,
+    "assal_modal_learner": _assal_modal_learner,
+}
+#: Classifiers that need modAL (installed only in the scikit-learn<1.8 interop environment).
+NEEDS_MODAL = {"modal_learner", "assal_modal_learner"}
+
+
+def modal_available():
+    try:
+        importlib.import_module("modAL.models")
+    except ImportError:
+        return False
+    return True
+
+
+# -------------------------------------------------------------- what is public
+def _public_namespaces():
+    """skvaeal, and every subpackage of it (method packages, query, ...), imported."""
+    modules = [skvaeal]
+    for info in pkgutil.iter_modules(skvaeal.__path__):
+        if info.ispkg and not info.name.startswith("_"):
+            modules.append(importlib.import_module(f"skvaeal.{info.name}"))
+    return modules
+
+
+def public_estimators():
+    """Names of the scikit-learn estimators in any public ``__all__`` (learners aside)."""
+    names = set()
+    for module in _public_namespaces():
+        if module.__name__ == "skvaeal.active":  # loops that hold estimators, not estimators
+            continue
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            # skorch nets are BaseEstimators too, but the estimators hold them.
+            if inspect.isclass(obj) and issubclass(obj, BaseEstimator) \
+                    and not issubclass(obj, NeuralNet):
+                names.add(name)
+    return names
+
+
+def public_strategies():
+    """The public strategies (``*_sampling`` and ``k_center_greedy``) of any ``__all__``."""
+    found = {}
+    for module in _public_namespaces():
+        for name in getattr(module, "__all__", ()):
+            if name.endswith("_sampling") or name == "k_center_greedy":
+                found[name] = getattr(module, name)
+    return found
+
+
+def strategy_names_covered():
+    return {case.strategy.__name__ for case in STRATEGIES.values()}
