@@ -32,14 +32,18 @@ from .utils._validation import explain_non_numeric
 
 __all__ = [
     "ADVERSARIAL_PARAMETER_CONSTRAINTS",
+    "AUTO_EPOCH_RANGE",
+    "AUTO_STEPS",
     "AdversarialVAEBase",
     "LatentNetMixin",
     "MIN_AUTO_IMAGE_SIDE",
+    "OPTIMIZER_DEFAULTS",
     "VAE_PARAMETER_CONSTRAINTS",
     "build_vae_modules",
     "is_large_image",
     "resolve_input_shape",
     "resolve_likelihood",
+    "resolve_max_epochs",
     "resolve_optimizer",
     "vae_docs",
     "vae_net_kwargs",
@@ -52,6 +56,14 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
     "sgd": torch.optim.SGD,
 }
+#: Optimizer settings applied when an optimizer is named: Keras' RMSprop (rho=0.9,
+#: epsilon=1e-7), which Pourkamali-Anaraki & Wakin (2019) trained with; torch's own
+#: defaults are alpha=0.99 and eps=1e-8.
+OPTIMIZER_DEFAULTS = {"rmsprop": {"alpha": 0.9, "eps": 1e-7}}
+#: ``max_epochs="auto"``: about this many gradient steps, within AUTO_EPOCH_RANGE epochs,
+#: so a small pool gets many passes and a large one a few, for a similar amount of training.
+AUTO_STEPS = 3000
+AUTO_EPOCH_RANGE = (10, 200)
 # Small "images" (sklearn digits are 8x8) train faster and code better with the MLP:
 # on digits, 8-d codes after 30 epochs gave an SVC 0.89 (MLP) vs 0.62 (conv) accuracy.
 MIN_AUTO_IMAGE_SIDE = 16
@@ -69,7 +81,7 @@ VAE_PARAMETER_CONSTRAINTS = {
     "hidden_dims": [None, IntTuple(1)],
     "beta": [_NON_NEGATIVE_FINITE],
     "likelihood": [StrOptions({"auto", "bernoulli", "gaussian"})],
-    "max_epochs": [_POSITIVE_INT],
+    "max_epochs": [StrOptions({"auto"}), _POSITIVE_INT],
     "batch_size": [_POSITIVE_INT],
     "lr": [_POSITIVE_FINITE],
     "optimizer": [CaseInsensitiveOptions(OPTIMIZERS), SubclassOf(torch.optim.Optimizer)],
@@ -153,6 +165,28 @@ def resolve_optimizer(optimizer):
     if isinstance(optimizer, str):
         return OPTIMIZERS[optimizer.lower()]
     return optimizer
+
+
+def resolve_max_epochs(max_epochs, n_rows, batch_size):
+    """The number of epochs ``max_epochs`` means for ``n_rows`` rows per epoch.
+
+    ``"auto"``: about :data:`AUTO_STEPS` (3,000) optimiser steps, so that 1,000
+    rows get about as much training as 60,000: 200 epochs of 8 batches or 10
+    of 469, within :data:`AUTO_EPOCH_RANGE` (10 to 200 epochs).
+
+    Examples
+    --------
+    >>> from skvaeal.base import resolve_max_epochs
+    >>> resolve_max_epochs("auto", 1257, 128), resolve_max_epochs("auto", 60000, 128)
+    (200, 10)
+    >>> resolve_max_epochs(7, 60000, 128)
+    7
+    """
+    if isinstance(max_epochs, str):  # "auto", the only string allowed
+        steps_per_epoch = max(1, math.ceil(n_rows / batch_size))
+        low, high = AUTO_EPOCH_RANGE
+        return int(min(high, max(low, math.ceil(AUTO_STEPS / steps_per_epoch))))
+    return int(max_epochs)
 
 
 def resolve_likelihood(likelihood, X):
@@ -251,17 +285,21 @@ def build_vae_modules(est, n_features):
     return encoder, decoder, "mlp", input_shape
 
 
-def vae_net_kwargs(estimator, likelihood):
+def vae_net_kwargs(estimator, likelihood, n_rows):
     """The skorch net's keyword arguments named by an estimator's shared VAE parameters.
 
-    ``estimator.device_`` must be resolved already.
+    ``estimator.device_`` must be resolved already; ``n_rows`` is the number of
+    rows an epoch passes over (for ``max_epochs="auto"``).
     """
+    optimizer = estimator.optimizer
+    named = OPTIMIZER_DEFAULTS.get(optimizer.lower(), {}) if isinstance(optimizer, str) else {}
     return dict(
         criterion__beta=estimator.beta,
         criterion__likelihood=likelihood,
-        optimizer=resolve_optimizer(estimator.optimizer),
+        optimizer=resolve_optimizer(optimizer),
+        **{f"optimizer__{key}": value for key, value in named.items()},
         lr=estimator.lr,
-        max_epochs=estimator.max_epochs,
+        max_epochs=resolve_max_epochs(estimator.max_epochs, n_rows, estimator.batch_size),
         batch_size=estimator.batch_size,
         precision=estimator.precision,
         device=estimator.device_,
@@ -348,10 +386,10 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
     def _can_warm_start(self, n_features_before, n_features):
         return bool(self.warm_start) and hasattr(self, "net_") and n_features_before == n_features
 
-    def _net_kwargs(self, likelihood):
+    def _net_kwargs(self, likelihood, n_rows):
         """Keyword arguments of the adversarial net shared by every subclass."""
         return dict(
-            vae_net_kwargs(self, likelihood),
+            vae_net_kwargs(self, likelihood, n_rows),
             discriminator=LatentDiscriminator,
             discriminator__latent_dim=self.latent_dim,
             discriminator__hidden_dims=tuple(self.discriminator_dims),

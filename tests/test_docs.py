@@ -12,9 +12,11 @@ MODULES = ["skvaeal", "skvaeal.estimators", "skvaeal.vae", "skvaeal.vaal", "skva
            "skvaeal.utils"]
 # Constants are documented where they are used (module docstrings and the functions
 # that read them); ASSALModule is an alias listed with its class.
-NOT_PAGES = {"SVC_PARAM_GRID", "MAX_SEED", "UNLABELED", "UNLABELED_LOSSES", "__version__",
+NOT_PAGES = {"SVC_PARAM_GRID", "REPRESENTATIONS", "MAX_SEED", "UNLABELED", "UNLABELED_LOSSES",
+             "__version__",
              "VAE_PARAMETER_CONSTRAINTS", "ADVERSARIAL_PARAMETER_CONSTRAINTS",
-             "MIN_AUTO_IMAGE_SIDE", "vae_docs"}
+             "MIN_AUTO_IMAGE_SIDE", "vae_docs", "OPTIMIZER_DEFAULTS", "AUTO_STEPS",
+             "AUTO_EPOCH_RANGE"}
 
 
 @pytest.mark.parametrize("module", MODULES)

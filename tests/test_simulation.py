@@ -313,4 +313,59 @@ def test_latent_coreset_beats_input_random_at_small_budget(data, vae):
 
 def test_former_name_of_the_comparison_arms(pca):
     assert list(paper0_arms(pca, k_center=False)) == list(
-        coreset_comparison_arms(pca, k_center=False))
+        coreset_comparison_arms(pca, k_center=False, representation=False))
+    assert "coreset (latent), rep chosen" in coreset_comparison_arms(pca)
+
+
+# ------------------------------------------------------ representation per budget
+def test_representation_search_in_the_papers_pipeline(data, pca):
+    """The labelled rows choose the representation: latent codes, input, or both."""
+    from sklearn.frozen import FrozenEstimator
+
+    from skvaeal.active import ActiveLearner, make_representation_search
+    from skvaeal.query import vae_coreset_sampling
+
+    X_pool, X_test, y_pool, y_test = data
+    search = make_representation_search(pca).fit(X_pool[:40], y_pool[:40])
+    chosen = search.best_params_["representation"]
+    assert chosen == "passthrough" or isinstance(chosen, FrozenEstimator) or \
+        type(chosen).__name__ == "FeatureUnion"
+    assert len(search.cv_results_["params"]) == 3 * 8
+    assert search.score(X_test, y_test) > 0.8
+    # Inside a learner, with queries in the latent space of the same map.
+    learner = ActiveLearner(make_representation_search(pca, ("latent", "input")),
+                            partial(vae_coreset_sampling, transformer=pca, n_clusters=5),
+                            X_training=X_pool[:30], y_training=y_pool[:30])
+    idx, rows = learner.query(X_pool[30:], n_instances=10, random_state=0)
+    learner.teach(rows, y_pool[30:][idx])
+    assert learner.X_training.shape[0] == 40 and learner.score(X_test, y_test) > 0.8
+    with pytest.raises(ValueError, match="representations"):
+        make_representation_search(pca, ("pixels",))
+
+
+def clone_of(estimator):
+    from sklearn.base import clone
+
+    return clone(estimator)
+
+
+def test_representation_arms_fit_like_the_pipeline(data, pca):
+    """Precomputed [codes | input] columns give the same search as the pipeline on raw rows."""
+    from skvaeal.active import make_representation_search, representation_arms
+
+    X_pool, X_test, y_pool, y_test = data
+    arm = representation_arms(pca, n_clusters=5)["coreset (latent), rep chosen"]
+    fast = clone_of(arm.estimator).fit(arm.transformer.transform(X_pool[:50]), y_pool[:50])
+    slow = make_representation_search(pca).fit(X_pool[:50], y_pool[:50])
+    np.testing.assert_allclose(fast.cv_results_["mean_test_score"],
+                               slow.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(fast.predict(arm.transformer.transform(X_test)),
+                                  slow.predict(X_test))
+    res = simulate_active_learning(None, X_pool, y_pool, X_test, y_test,
+                                   representation_arms(pca, n_clusters=5,
+                                                       query_spaces=("latent", "input")),
+                                   budgets=[10, 20], n_trials=2, random_state=0, verbose=0)
+    assert res.names == ["coreset (latent), rep chosen", "coreset (input), rep chosen"]
+    assert np.all(res.accuracy > 0.5)
+    with pytest.raises(ValueError, match="query_spaces"):
+        representation_arms(pca, query_spaces=("both",))

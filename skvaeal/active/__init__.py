@@ -2,7 +2,9 @@
 
 from ._cv import AdaptiveStratifiedKFold
 from ._learner import ActiveLearner, check_query_result
-from ._comparison import SVC_PARAM_GRID, coreset_comparison_arms, make_svc_search, paper0_arms
+from ._comparison import (REPRESENTATIONS, SVC_PARAM_GRID, coreset_comparison_arms,
+                          make_representation_search, make_svc_search, paper0_arms,
+                          representation_arms)
 from ._plotting import plot_learning_curves
 from ._results import ActiveLearningResults
 from ._simulation import Arm, simulate_active_learning
@@ -12,11 +14,14 @@ __all__ = [
     "ActiveLearningResults",
     "AdaptiveStratifiedKFold",
     "Arm",
+    "REPRESENTATIONS",
     "SVC_PARAM_GRID",
     "check_query_result",
     "coreset_comparison_arms",
+    "make_representation_search",
     "make_svc_search",
     "paper0_arms",
     "plot_learning_curves",
+    "representation_arms",
     "simulate_active_learning",
 ]

@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..base import (AdversarialVAEBase, build_vae_modules, is_large_image, resolve_likelihood,
-                    vae_docs, validate_numeric_data)
+                    resolve_max_epochs, vae_docs, validate_numeric_data)
 from ..nn import UNLABELED_LOSSES, LatentClassifier, RandomAffine, VAEClassifierModule
 from ..utils import UNLABELED, check_numeric_X, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import Interval, IntTuple, NameTuple, StrOptions, fit_context
@@ -111,9 +111,10 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
     warmup_epochs : int, default=10
         Epochs of Algorithm 2 before the adversarial training; 0 skips it.
         A warm-started :meth:`fit` skips it too.
-    max_epochs : int, default=20
+    max_epochs : int or "auto", default=20
         Epochs of Algorithm 1 per call to :meth:`fit`; an epoch is one pass
-        over the larger pool.
+        over the larger pool. ``"auto"``: about 3,000 optimiser steps, within
+        10 to 200 epochs.
     batch_size : int, default=128
         Rows of each pool per step; also the inference batch size.
     lr : float, default=1e-3
@@ -239,7 +240,7 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
     def _new_head(self, n_classes):
         return LatentClassifier(self.latent_dim, n_classes, tuple(self.classifier_dims))
 
-    def _new_net(self, X, n_classes, likelihood):
+    def _new_net(self, X, n_classes, likelihood, n_rows):
         self.device_ = resolve_device(self.device)
         self.likelihood_ = likelihood
         encoder, decoder, self.architecture_, self.input_shape_ = build_vae_modules(
@@ -249,7 +250,7 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
             module__classifier=self._new_head(n_classes),
             **{name: getattr(self, name) for name in self._NET_PARAMS},
             iterator_train__augment=self._resolve_augment(), phase="warmup",
-            **self._net_kwargs(likelihood))
+            **self._net_kwargs(likelihood, n_rows))
         self.net_.initialize()
         self.n_fits_ = 0
 
@@ -327,6 +328,9 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         classes, target = self._encode_y(y)
         likelihood = resolve_likelihood(self.likelihood, X)
         warm = warm and likelihood == self.likelihood_
+        # An epoch is one pass over the larger pool (PoolPairLoader).
+        n_rows = max(int((target == UNLABELED).sum()), int((target != UNLABELED).sum()))
+        epochs = resolve_max_epochs(self.max_epochs, n_rows, self.batch_size)
         X32 = torch.tensor(X, dtype=torch.float32)
         target = torch.from_numpy(target)
         if warm:
@@ -337,14 +341,14 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
                     self.net_.module_.classifier = self._new_head(len(classes)).to(self.device_)
                     self.net_.initialize_optimizer()
                 self.classes_ = classes
-                self._run(X32, target, "adversarial", self.max_epochs)
+                self._run(X32, target, "adversarial", epochs)
         else:
             self.classes_ = classes
             with torch_rng_scope(self._seed(0), resolve_device(self.device)):
-                self._new_net(X, len(classes), likelihood)
+                self._new_net(X, len(classes), likelihood, n_rows)
                 if self.warmup_epochs:
                     self._run(X32, target, "warmup", self.warmup_epochs)
-                self._run(X32, target, "adversarial", self.max_epochs)
+                self._run(X32, target, "adversarial", epochs)
         self.n_fits_ += 1
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         return self
@@ -393,7 +397,8 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         device = resolve_device(self.device)
         with torch_rng_scope(self._seed(0), device):
             # Without labels the head's size is unknown; fit() rebuilds it.
-            self._new_net(X, len(classes) if classes is not None else 1, likelihood)
+            self._new_net(X, len(classes) if classes is not None else 1, likelihood,
+                          n_rows=len(X))
             self._run(torch.tensor(X, dtype=torch.float32), torch.from_numpy(target),
                       "warmup", epochs)
         if classes is not None:

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import column_or_1d
 
-from ..base import (AdversarialVAEBase, build_vae_modules, resolve_likelihood, vae_docs,
-                    validate_numeric_data)
+from ..base import (AdversarialVAEBase, build_vae_modules, resolve_likelihood,
+                    resolve_max_epochs, vae_docs, validate_numeric_data)
 from ..nn import VAEModule
 from ..utils import UNLABELED, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import fit_context
@@ -48,8 +48,9 @@ class VAALSampler(AdversarialVAEBase):
     %(likelihood)s
     n_vae_steps : int, default=2
         VAE updates per discriminator update.
-    max_epochs : int, default=20
-        Passes over the larger pool per call to :meth:`fit`.
+    max_epochs : int or "auto", default=20
+        Passes over the larger pool per call to :meth:`fit`; ``"auto"``: about
+        3,000 optimiser steps, within 10 to 200 epochs.
     batch_size : int, default=128
         Rows of each pool per step; also the inference batch size.
     lr : float, default=5e-4
@@ -148,9 +149,12 @@ class VAALSampler(AdversarialVAEBase):
             warm = False
         X32 = torch.tensor(X, dtype=torch.float32)
         y64 = torch.from_numpy(target)
+        # An epoch is one pass over the larger pool (PoolPairLoader).
+        n_rows = max(int((target == UNLABELED).sum()), int((target != UNLABELED).sum()))
         if warm:
             with torch_rng_scope(self._seed(self.n_fits_), self.device_):
-                self.net_.partial_fit(X32, y64, epochs=self.max_epochs)
+                self.net_.partial_fit(
+                    X32, y64, epochs=resolve_max_epochs(self.max_epochs, n_rows, self.batch_size))
             self.n_fits_ += 1
         else:
             self.device_ = resolve_device(self.device)
@@ -159,7 +163,7 @@ class VAALSampler(AdversarialVAEBase):
                 encoder, decoder, self.architecture_, self.input_shape_ = build_vae_modules(
                     self, X.shape[1])
                 self.net_ = VAALNet(VAEModule, module__encoder=encoder, module__decoder=decoder,
-                                    **self._net_kwargs(likelihood))
+                                    **self._net_kwargs(likelihood, n_rows))
                 self.net_.fit(X32, y64)
             self.n_fits_ = 1
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
