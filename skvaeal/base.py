@@ -25,10 +25,10 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
-from .utils import MAX_SEED, Substitution, seed_from_random_state
+from .utils import MAX_SEED, UNLABELED, Substitution, seed_from_random_state
 from .utils._param_validation import (CaseInsensitiveOptions, Interval, IntTuple, ModulePair,
                                       StrOptions, SubclassOf)
-from .utils._validation import explain_non_numeric
+from .utils._validation import explained_non_numeric
 
 __all__ = [
     "ADVERSARIAL_PARAMETER_CONSTRAINTS",
@@ -309,13 +309,8 @@ def vae_net_kwargs(estimator, likelihood, n_rows):
 
 def validate_numeric_data(estimator, X, y="no_validation", *, name="X", **kwargs):
     """scikit-learn's ``validate_data`` with an error naming ``name`` for non-numeric X."""
-    try:
+    with explained_non_numeric(X, name):
         return validate_data(estimator, X, y, **kwargs)
-    except (TypeError, ValueError) as exc:
-        error = explain_non_numeric(X, name, exc)
-        if error is exc:
-            raise
-        raise error from exc
 
 
 # ------------------------------------------------------------------------ mixins
@@ -382,6 +377,15 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
         # A warm-started refit must not replay the first fit's shuffles and noise.
         seed = seed_from_random_state(self.random_state)
         return (seed + 104729 * n_previous_fits) % (MAX_SEED + 1)
+
+    def _epochs(self, target):
+        """``max_epochs`` resolved for a target with ``-1`` for unlabelled rows.
+
+        An epoch is one pass over the larger pool (``PoolPairLoader``).
+        """
+        n_unlabeled = int(np.count_nonzero(target == UNLABELED))
+        n_rows = max(n_unlabeled, len(target) - n_unlabeled)
+        return resolve_max_epochs(self.max_epochs, n_rows, self.batch_size), n_rows
 
     def _can_warm_start(self, n_features_before, n_features):
         return bool(self.warm_start) and hasattr(self, "net_") and n_features_before == n_features

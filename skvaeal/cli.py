@@ -71,13 +71,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{_PROG}: error: {' '.join(str(message).split())}\n")
 
 
+def _number(text, kind):
+    """``kind(text)`` (int or float), or argparse's error naming what was expected."""
+    try:
+        return kind(text)
+    except ValueError:
+        expected = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}") from None
+
+
 def _int_at_least(minimum):
     """An argparse ``type``: an int no smaller than ``minimum``."""
     def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+        value = _number(text, int)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
         return value
@@ -86,10 +92,7 @@ def _int_at_least(minimum):
 
 def _fraction(text):
     """An argparse ``type``: a float strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    value = _number(text, float)
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1; got {text}")
     return value
@@ -97,10 +100,7 @@ def _fraction(text):
 
 def _n_jobs(text):
     """An argparse ``type``: joblib's n_jobs, where 0 means nothing and would fail late."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+    value = _number(text, int)
     if value == 0:
         raise argparse.ArgumentTypeError("must be a positive number of workers or negative "
                                          "(-1: all cores); got 0")

@@ -136,37 +136,24 @@ def _estimator_and_X_labeled(data):
     return _logreg().fit(data.X_labeled, data.y_labeled), {"X_labeled": data.X_labeled}
 
 
-def _skvaeal_learner(data):
-    from skvaeal.active import ActiveLearner
-
-    return ActiveLearner(_logreg(), X_training=data.X_labeled, y_training=data.y_labeled), {}
-
-
-def _modal_learner(data):
-    from modAL.models import ActiveLearner
-
-    return ActiveLearner(_logreg(), X_training=data.X_labeled, y_training=data.y_labeled), {}
+def _learner(module, assal=False):
+    """A factory of ``module``'s ActiveLearner on the labelled rows (``skvaeal.active`` or
+    ``modAL.models``), around a logistic regression or, with ``assal``, an ASSAL
+    classifier that also sees the pool as unlabelled rows."""
+    def make(data):
+        learner_class = importlib.import_module(module).ActiveLearner
+        if not assal:
+            return learner_class(_logreg(), X_training=data.X_labeled,
+                                 y_training=data.y_labeled), {}
+        return learner_class(ASSALClassifier(**TINY_ASSAL, random_state=0), assal_sampling,
+                             X_training=data.X_labeled, y_training=data.y_labeled,
+                             X_unlabeled=data.X_pool), {}
+    return make
 
 
 def _assal(data):
     model = ASSALClassifier(**TINY_ASSAL, random_state=0)
     return model.fit(data.X_labeled, data.y_labeled, X_unlabeled=data.X_pool), {}
-
-
-def _assal_learner(data):
-    from skvaeal.active import ActiveLearner
-
-    return ActiveLearner(ASSALClassifier(**TINY_ASSAL, random_state=0), assal_sampling,
-                         X_training=data.X_labeled, y_training=data.y_labeled,
-                         X_unlabeled=data.X_pool), {}
-
-
-def _assal_modal_learner(data):
-    from modAL.models import ActiveLearner
-
-    return ActiveLearner(ASSALClassifier(**TINY_ASSAL, random_state=0), assal_sampling,
-                         X_training=data.X_labeled, y_training=data.y_labeled,
-                         X_unlabeled=data.X_pool), {}
 
 
 #: name -> ``contract_data() -> (classifier, strategy keywords)``; ``"none"`` is a cold start.
@@ -175,11 +162,11 @@ CLASSIFIERS = {
     "pipeline": _pipeline,
     "none": lambda data: (None, {}),
     "estimator_and_X_labeled": _estimator_and_X_labeled,
-    "skvaeal_learner": _skvaeal_learner,
-    "modal_learner": _modal_learner,
+    "skvaeal_learner": _learner("skvaeal.active"),
+    "modal_learner": _learner("modAL.models"),
     "assal": _assal,
-    "assal_learner": _assal_learner,
-    "assal_modal_learner": _assal_modal_learner,
+    "assal_learner": _learner("skvaeal.active", assal=True),
+    "assal_modal_learner": _learner("modAL.models", assal=True),
 }
 #: Classifiers that need modAL (installed only in the scikit-learn<1.8 interop environment).
 NEEDS_MODAL = {"modal_learner", "assal_modal_learner"}

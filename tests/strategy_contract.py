@@ -2,19 +2,11 @@
 
 Every strategy ``strategy(classifier, X_pool, n_instances=1, *, random_state=None,
 **kwargs) -> (query_idx, scores)`` must pass every function in ``CONTRACT_CHECKS``
-for every classifier it supports. A test module parametrizes over strategies,
-``CLASSIFIER_FACTORIES`` and ``CONTRACT_CHECKS``, e.g.::
+for every classifier it supports, on :func:`contract_data`. Which strategies run
+with which classifiers is declared once, in ``tests/registry.py`` (``STRATEGIES``
+and ``CLASSIFIERS``); ``tests/test_query_common.py`` runs every check over it, e.g.::
 
-    @pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: c.__name__)
-    @pytest.mark.parametrize("factory", sorted(CLASSIFIER_FACTORIES))
-    def test_contract(check, factory):
-        data = contract_data()
-        classifier = CLASSIFIER_FACTORIES[factory](data.X_labeled, data.y_labeled)
-        check(my_strategy, classifier, data.X_pool)
-
-A new kind of classifier (a learner, a modAL learner, a torch model) is one more
-entry in ``CLASSIFIER_FACTORIES``: a callable ``(X_labeled, y_labeled) -> classifier``.
-The ``"none"`` factory (cold start) applies only to strategies that need no model.
+    check(STRATEGIES["random"].bound(), classifier, contract_data().X_pool)
 """
 
 import functools
@@ -23,10 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 N_LABELED = 40
 N_POOL = 150
@@ -52,54 +40,6 @@ def contract_data():
     return ContractData(X[:N_LABELED].copy(), y[:N_LABELED].copy(),
                         X[N_LABELED:N_LABELED + N_POOL].copy(),
                         y[N_LABELED:N_LABELED + N_POOL].copy())
-
-
-def _logreg():
-    return LogisticRegression(max_iter=300)
-
-
-def _fitted_estimator(X, y):
-    return _logreg().fit(X, y)
-
-
-def _fitted_pipeline(X, y):
-    return make_pipeline(StandardScaler(), PCA(n_components=6, random_state=0), _logreg()).fit(X, y)
-
-
-def _skvaeal_learner(X, y):
-    from skvaeal.active import ActiveLearner
-
-    return ActiveLearner(_logreg(), X_training=X, y_training=y)
-
-
-def _modal_learner(X, y):
-    from modAL.models import ActiveLearner
-
-    return ActiveLearner(_logreg(), X_training=X, y_training=y)
-
-
-def _cold_start(X, y):
-    return None
-
-
-#: name -> ``(X_labeled, y_labeled) -> classifier``.
-CLASSIFIER_FACTORIES = {
-    "estimator": _fitted_estimator,
-    "pipeline": _fitted_pipeline,
-    "none": _cold_start,
-}
-try:  # the learner lives in a layer above query; the template works without it
-    import skvaeal.active  # noqa: F401
-
-    CLASSIFIER_FACTORIES["skvaeal_learner"] = _skvaeal_learner
-except ImportError:  # pragma: no cover
-    pass
-try:  # modAL 0.4 needs scikit-learn < 1.8: only in the interop environment
-    import modAL.models  # noqa: F401
-
-    CLASSIFIER_FACTORIES["modal_learner"] = _modal_learner
-except ImportError:
-    pass
 
 
 def _query(strategy, classifier, X_pool, n_instances, **kwargs):

@@ -26,8 +26,9 @@ class AdversarialVAENet(VAENet):
     """A VAE and a latent discriminator ``S`` trained in alternation (a base class).
 
     ``fit(X, y)`` takes rows and a target where ``-1`` marks unlabelled rows.
-    Each training step makes ``n_vae_steps`` updates of the VAE with the
-    subclass's ``_vae_loss`` and one update of the discriminator with
+    Each training step makes ``n_vae_steps`` updates of the VAE with
+    ``_vae_loss`` (VAAL's by default; methods with more terms override it)
+    and one update of the discriminator with
     ``L_S = BCE(S(mu_L), 1) + BCE(S(mu_U), 0)`` (eq. 4 of Sinha et al.,
     2019), each expectation taken over its own pool so the small labelled
     pool weighs as much as the large unlabelled one. The discriminator is
@@ -122,8 +123,18 @@ class AdversarialVAENet(VAENet):
         return pool_mean(bce, labeled) + pool_mean(bce, ~labeled)
 
     def _vae_loss(self, X, X_view, y, labeled):
-        """``(loss, outputs)`` of one VAE update; defined by each method."""
-        raise NotImplementedError
+        """``(loss, outputs)`` of one VAE update: ELBO / n_features + adversarial_weight * L_adv.
+
+        VAAL's loss (Sinha et al., 2019; ``L_adv`` is eq. 2 of Mottaghi & Yeung,
+        2019), the one every adversarial method starts from; a method with more
+        terms (ASSAL's classifier) overrides it.
+        """
+        with self._autocast():
+            outputs = self.module_(X)
+        loss = self._elbo(outputs, X).mean()
+        if self.adversarial_weight:
+            loss = loss + self.adversarial_weight * self._adversarial_loss(outputs[1], labeled)
+        return loss, outputs
 
     def _vae_step(self, X, X_view, y, labeled):
         """One optimiser step of the VAE (and any head it carries)."""

@@ -100,9 +100,15 @@ def make_representation_search(transformer, representations=REPRESENTATIONS, par
     if unknown or not len(representations):
         raise ValueError(f"representations must be a non-empty subset of {REPRESENTATIONS}; "
                          f"got {representations!r}.")
-    grid = {"representation": [choices[r] for r in representations],
+    return _representation_search([choices[r] for r in representations], param_grid, n_splits,
+                                  n_jobs)
+
+
+def _representation_search(choices, param_grid, n_splits, n_jobs):
+    """``GridSearchCV`` of ``representation -> SVC`` over ``choices`` and the SVC's grid."""
+    grid = {"representation": list(choices),
             **{f"svc__{k}": v for k, v in (param_grid or SVC_PARAM_GRID).items()}}
-    pipe = Pipeline([("representation", choices[representations[0]]), ("svc", SVC())])
+    pipe = Pipeline([("representation", choices[0]), ("svc", SVC())])
     return GridSearchCV(pipe, grid, cv=AdaptiveStratifiedKFold(n_splits), n_jobs=n_jobs)
 
 
@@ -166,11 +172,10 @@ def representation_arms(transformer, *, n_clusters=20, query_spaces=("latent",),
     if unknown or not len(query_spaces):
         raise ValueError(f"query_spaces must be a non-empty subset of ('latent', 'input'); "
                          f"got {query_spaces!r}.")
-    choices = [_columns(spaces["latent"]), _columns(spaces["input"]), "passthrough"]
-    grid = {"representation": choices,
-            **{f"svc__{k}": v for k, v in (param_grid or SVC_PARAM_GRID).items()}}
-    search = GridSearchCV(Pipeline([("representation", choices[0]), ("svc", SVC())]), grid,
-                          cv=AdaptiveStratifiedKFold(3))
+    # The same candidates as make_representation_search's, as column sets of [codes | input].
+    search = _representation_search(
+        [_columns(spaces["latent"]), _columns(spaces["input"]), "passthrough"], param_grid,
+        n_splits=3, n_jobs=None)
     stacked = FunctionTransformer(partial(_codes_then_input, transformer=transformer))
     arms = {}
     for space in query_spaces:

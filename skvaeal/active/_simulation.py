@@ -191,7 +191,7 @@ def _check_budgets(budgets, protocol, n_pool, n_initial, n_instances, n_rounds):
 
 
 def _resolve_arms(strategies, estimator):
-    if not isinstance(strategies, dict) or not strategies:
+    if not strategies:  # a dict, by the declared constraint
         raise TypeError(
             "strategies must be a non-empty dict mapping a name to a strategy or an Arm."
         )

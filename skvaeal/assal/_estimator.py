@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..base import (AdversarialVAEBase, build_vae_modules, is_large_image, resolve_likelihood,
-                    resolve_max_epochs, vae_docs, validate_numeric_data)
+                    vae_docs, validate_numeric_data)
 from ..nn import UNLABELED_LOSSES, LatentClassifier, RandomAffine, VAEClassifierModule
 from ..utils import UNLABELED, check_numeric_X, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import Interval, IntTuple, NameTuple, StrOptions, fit_context
@@ -328,9 +328,7 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         classes, target = self._encode_y(y)
         likelihood = resolve_likelihood(self.likelihood, X)
         warm = warm and likelihood == self.likelihood_
-        # An epoch is one pass over the larger pool (PoolPairLoader).
-        n_rows = max(int((target == UNLABELED).sum()), int((target != UNLABELED).sum()))
-        epochs = resolve_max_epochs(self.max_epochs, n_rows, self.batch_size)
+        epochs, n_rows = self._epochs(target)
         X32 = torch.tensor(X, dtype=torch.float32)
         target = torch.from_numpy(target)
         if warm:

@@ -1,5 +1,6 @@
 """Small validators that give errors naming the offending parameter."""
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -139,8 +140,15 @@ def check_numeric_X(X, name="X", **check_array_params):
     """
     from sklearn.utils import check_array
 
-    try:
+    with explained_non_numeric(X, name):
         return check_array(X, input_name=name, **check_array_params)
+
+
+@contextlib.contextmanager
+def explained_non_numeric(X, name):
+    """Re-raise a conversion error of ``X`` as :func:`explain_non_numeric` words it."""
+    try:
+        yield
     except (TypeError, ValueError) as exc:
         error = explain_non_numeric(X, name, exc)
         if error is exc:

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import column_or_1d
 
-from ..base import (AdversarialVAEBase, build_vae_modules, resolve_likelihood,
-                    resolve_max_epochs, vae_docs, validate_numeric_data)
+from ..base import (AdversarialVAEBase, build_vae_modules, resolve_likelihood, vae_docs,
+                    validate_numeric_data)
 from ..nn import VAEModule
 from ..utils import UNLABELED, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import fit_context
@@ -149,12 +149,10 @@ class VAALSampler(AdversarialVAEBase):
             warm = False
         X32 = torch.tensor(X, dtype=torch.float32)
         y64 = torch.from_numpy(target)
-        # An epoch is one pass over the larger pool (PoolPairLoader).
-        n_rows = max(int((target == UNLABELED).sum()), int((target != UNLABELED).sum()))
+        epochs, n_rows = self._epochs(target)
         if warm:
             with torch_rng_scope(self._seed(self.n_fits_), self.device_):
-                self.net_.partial_fit(
-                    X32, y64, epochs=resolve_max_epochs(self.max_epochs, n_rows, self.batch_size))
+                self.net_.partial_fit(X32, y64, epochs=epochs)
             self.n_fits_ += 1
         else:
             self.device_ = resolve_device(self.device)
