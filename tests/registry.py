@@ -23,9 +23,11 @@ from skorch import NeuralNet
 
 import skvaeal
 from skvaeal import ASSALClassifier, VAALSampler, VAETransformer
-from skvaeal.query import (assal_sampling, entropy_sampling, k_center_greedy, margin_sampling,
-                           random_sampling, uncertainty_sampling, vaal_sampling,
-                           vae_coreset_sampling)
+from skvaeal.query import (assal_sampling, consensus_entropy_sampling, entropy_sampling,
+                           k_center_greedy, margin_sampling, max_disagreement_sampling,
+                           max_std_sampling, random_sampling, uncertainty_batch_sampling,
+                           uncertainty_sampling, vaal_sampling, vae_coreset_sampling,
+                           vote_entropy_sampling)
 
 
 # -------------------------------------------------------------------- estimators
@@ -70,19 +72,23 @@ class StrategyCase:
     """A strategy at test settings, and the classifiers it is tested with.
 
     ``classifiers`` name entries of :data:`CLASSIFIERS`; ``needs_model`` says
-    the strategy must refuse a missing or unfitted classifier.
+    the strategy must refuse a missing or unfitted classifier; ``caps_n_instances``
+    that more instances than the pool give the whole pool (modAL's ranked batch,
+    whose default batch of 20 exceeds small pools) instead of an error.
     """
 
     strategy: object
     kwargs: dict = field(default_factory=dict)
     classifiers: tuple = ("estimator", "pipeline", "none", "skvaeal_learner", "modal_learner")
     needs_model: bool = False
+    caps_n_instances: bool = False
 
     def bound(self, **extra):
         return functools.partial(self.strategy, **{**self.kwargs, **extra})
 
 
-_WITH_MODEL = ("estimator", "pipeline", "skvaeal_learner", "modal_learner")
+_WITH_MODEL = ("estimator", "pipeline", "skvaeal_learner", "modal_learner", "committee")
+_COMMITTEES = ("committee", "modal_committee")
 #: Tiny networks for the strategies that train one: the contract checks behaviour.
 TINY_VAAL = dict(latent_dim=4, hidden_dims=(32,), discriminator_dims=(32,), max_epochs=1,
                  batch_size=64)
@@ -111,6 +117,16 @@ STRATEGIES = {
     "assal_kmeans": StrategyCase(assal_sampling, {"diversity": "kmeans"},
                                  classifiers=("assal", "assal_learner", "assal_modal_learner"),
                                  needs_model=True),
+    "ranked_batch": StrategyCase(uncertainty_batch_sampling,
+                                 classifiers=("estimator", "pipeline", "none", "skvaeal_learner",
+                                              "modal_learner", "committee"),
+                                 caps_n_instances=True),
+    "vote_entropy": StrategyCase(vote_entropy_sampling, classifiers=_COMMITTEES),
+    "consensus_entropy": StrategyCase(consensus_entropy_sampling, classifiers=_COMMITTEES),
+    "max_disagreement": StrategyCase(max_disagreement_sampling, classifiers=_COMMITTEES),
+    "max_std": StrategyCase(max_std_sampling,
+                            classifiers=("regressor", "regressor_learner", "committee_regressor",
+                                         "modal_committee_regressor")),
 }
 
 
@@ -151,6 +167,43 @@ def _learner(module, assal=False):
     return make
 
 
+def _committee(module, regressor=False):
+    """A factory of ``module``'s Committee (or CommitteeRegressor) of two learners, each on
+    half of the labelled rows."""
+    def make(data):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.tree import DecisionTreeClassifier
+
+        models = importlib.import_module(module)
+        halves = [slice(0, None, 2), slice(1, None, 2)]
+        if regressor:
+            members = [models.ActiveLearner(GaussianProcessRegressor(), max_std_sampling,
+                                            X_training=data.X_labeled[h],
+                                            y_training=data.y_labeled[h].astype(float))
+                       for h in halves]
+            return models.CommitteeRegressor(members), {}
+        members = [models.ActiveLearner(m, X_training=data.X_labeled[h],
+                                        y_training=data.y_labeled[h])
+                   for m, h in zip((_logreg(), DecisionTreeClassifier(random_state=0)), halves)]
+        return models.Committee(members), {}
+    return make
+
+
+def _regressor(data):
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    return GaussianProcessRegressor().fit(data.X_labeled, data.y_labeled.astype(float)), {}
+
+
+def _regressor_learner(data):
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    from skvaeal.active import ActiveLearner
+
+    return ActiveLearner(GaussianProcessRegressor(), max_std_sampling,
+                         X_training=data.X_labeled, y_training=data.y_labeled.astype(float)), {}
+
+
 def _assal(data):
     model = ASSALClassifier(**TINY_ASSAL, random_state=0)
     return model.fit(data.X_labeled, data.y_labeled, X_unlabeled=data.X_pool), {}
@@ -167,9 +220,16 @@ CLASSIFIERS = {
     "assal": _assal,
     "assal_learner": _learner("skvaeal.active", assal=True),
     "assal_modal_learner": _learner("modAL.models", assal=True),
+    "committee": _committee("skvaeal.active"),
+    "modal_committee": _committee("modAL.models"),
+    "regressor": _regressor,
+    "regressor_learner": _regressor_learner,
+    "committee_regressor": _committee("skvaeal.active", regressor=True),
+    "modal_committee_regressor": _committee("modAL.models", regressor=True),
 }
 #: Classifiers that need modAL (installed only in the scikit-learn<1.8 interop environment).
-NEEDS_MODAL = {"modal_learner", "assal_modal_learner"}
+NEEDS_MODAL = {"modal_learner", "assal_modal_learner", "modal_committee",
+               "modal_committee_regressor"}
 
 
 def modal_available():

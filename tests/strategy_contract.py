@@ -10,6 +10,7 @@ and ``CLASSIFIERS``); ``tests/test_query_common.py`` runs every check over it, e
 """
 
 import functools
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,13 +100,24 @@ def check_bad_n_instances(strategy, classifier, X_pool):
             _query(strategy, classifier, X_pool, bad, random_state=0)
 
 
+def check_caps_n_instances(strategy, classifier, X_pool):
+    """For the strategies that cap the batch at the pool: 0 and -1 are refused, more than the
+    pool gives the whole pool."""
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="n_instances"):
+            _query(strategy, classifier, X_pool, bad, random_state=0)
+    query_idx, _ = _query(strategy, classifier, X_pool, len(X_pool) + 1, random_state=0)
+    np.testing.assert_array_equal(np.sort(query_idx), np.arange(len(X_pool)))
+
+
 def check_partial(strategy, classifier, X_pool):
     bound = functools.partial(strategy, random_state=3)
     query_idx, scores = bound(classifier, X_pool, n_instances=4)
     expected = _query(strategy, classifier, X_pool, 4, random_state=3)
     np.testing.assert_array_equal(query_idx, expected[0])
-    # The default n_instances is 1.
-    assert bound(classifier, X_pool)[0].shape == (1,)
+    # The declared default n_instances (1, or modAL's batch of 20 for the ranked batch).
+    default = inspect.signature(strategy).parameters["n_instances"].default
+    assert bound(classifier, X_pool)[0].shape == (default,)
 
 
 def check_list_pool(strategy, classifier, X_pool):

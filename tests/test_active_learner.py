@@ -206,13 +206,14 @@ def test_single_class_fits_when_the_estimator_allows(digits):
     assert np.all(learner.predict(X[:5]) == 0)
 
 
-def test_only_new_fits_new_rows_but_keeps_all(digits):
+def test_only_new_fits_new_rows_and_keeps_them_out(digits):
+    # modAL's semantics: for incrementally trained models that keep no copy of old data.
     X, y = digits
     learner = ActiveLearner(_FailingFit(), random_sampling, X_training=X[:5], y_training=y[:5])
     seen = []
     learner.estimator.fit = lambda X_, y_: seen.append(len(X_))
     learner.teach(X[5:8], y[5:8], only_new=True)
-    assert seen == [3] and learner.X_training.shape[0] == 8
+    assert seen == [3] and learner.X_training.shape[0] == 5
 
 
 def test_fit_replaces_the_labelled_set(learner, digits):
@@ -222,7 +223,8 @@ def test_fit_replaces_the_labelled_set(learner, digits):
 
 
 @pytest.mark.parametrize("result, error, match", [
-    (np.array([0, 1]), TypeError, "2-tuple"),
+    (None, TypeError, "no indices"),
+    (np.array([[0, 1]]), ValueError, "1-D"),
     ((np.array([0, 0]), np.zeros(2)), ValueError, "repeated"),
     ((np.array([0, 99]), np.zeros(2)), ValueError, "outside"),
     ((np.array([0]), np.zeros(1)), ValueError, "n_instances=2"),

@@ -1,6 +1,7 @@
 """Active learning: a modAL-compatible learner, simulations, results and plots."""
 
 from ._cv import AdaptiveStratifiedKFold
+from ._committee import Committee, CommitteeRegressor
 from ._learner import ActiveLearner, check_query_result
 from ._comparison import (REPRESENTATIONS, SVC_PARAM_GRID, coreset_comparison_arms,
                           make_representation_search, make_svc_search, paper0_arms,
@@ -14,6 +15,8 @@ __all__ = [
     "ActiveLearningResults",
     "AdaptiveStratifiedKFold",
     "Arm",
+    "Committee",
+    "CommitteeRegressor",
     "REPRESENTATIONS",
     "SVC_PARAM_GRID",
     "check_query_result",

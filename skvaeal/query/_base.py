@@ -11,16 +11,17 @@ estimator or pipeline, or ``None`` for a cold start.
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
-from ..utils import check_n_instances, check_numeric_X
+from ..utils import check_n_instances, check_numeric_X, n_rows
 from ..utils._param_validation import Interval, validate_params
 
 #: Constraints of the arguments every strategy takes, for :func:`strategy_params`.
 STRATEGY_CONSTRAINTS = {
-    "X_pool": ["array-like"],
+    "X_pool": ["array-like", "sparse matrix"],
     "n_instances": [Interval(numbers.Integral, 1, None, closed="left")],
     "random_state": ["random_state"],
 }
@@ -58,12 +59,9 @@ class ClassifierNotFittedError(TypeError, NotFittedError):
 
 
 def n_pool_samples(X_pool):
-    """Number of candidate rows in ``X_pool`` (an array, DataFrame or list)."""
-    shape = getattr(X_pool, "shape", None)
-    if shape is not None and len(shape) > 0:
-        return int(shape[0])
+    """Number of candidate rows in ``X_pool`` (an array, sparse matrix, DataFrame or list)."""
     try:
-        return len(X_pool)
+        return n_rows(X_pool)
     except TypeError:
         raise TypeError(
             f"X_pool must be an array-like of samples; got {type(X_pool).__name__}."
@@ -80,8 +78,37 @@ def check_n_query(X_pool, n_instances):
 
 
 def check_pool(X_pool, *, allow_nd=False):
-    """Validate the pool: non-empty, finite, numeric, 2-D (or N-D when ``allow_nd``)."""
-    return check_numeric_X(X_pool, "X_pool", allow_nd=allow_nd, dtype="numeric")
+    """Validate the pool: non-empty, finite, numeric, 2-D (or N-D when ``allow_nd``).
+
+    For the strategies that measure the pool's rows themselves: a sparse matrix
+    or non-numeric rows (text) get an error saying to pass ``transformer=``
+    (or a pipeline as the classifier), which maps them to dense features first.
+    """
+    if sp.issparse(X_pool):
+        raise TypeError(
+            "X_pool is a sparse matrix, but this strategy measures distances between dense "
+            "rows: pass transformer= (e.g. a fitted TruncatedSVD), a pipeline as the "
+            "classifier, or X_pool.toarray().")
+    try:
+        return check_numeric_X(X_pool, "X_pool", allow_nd=allow_nd, dtype="numeric")
+    except ValueError as exc:
+        if "must hold numbers" in str(exc):
+            raise ValueError(
+                f"{exc} This strategy measures distances between rows: pass transformer= "
+                "(e.g. a fitted vectorizer and TruncatedSVD in a pipeline), or a pipeline "
+                "as the classifier, to map them to numbers first.") from exc
+        raise
+
+
+def check_geometric_query(X_pool, n_instances, transformer):
+    """Validate a geometric strategy's pool: raw rows are checked only without a transformer.
+
+    With a ``transformer`` the pool may be anything it consumes (text, sparse
+    matrices, DataFrames); without one it must be numeric and dense.
+    """
+    if transformer is None:
+        return check_query(X_pool, n_instances, allow_nd=True)
+    return X_pool, check_n_query(X_pool, n_instances)
 
 
 def check_query(X_pool, n_instances, *, allow_nd=False):
@@ -110,8 +137,12 @@ def get_labeled(classifier, X_labeled=None):
         X_labeled = getattr(classifier, "X_training", None)
     if X_labeled is None:
         return None
-    X_labeled = np.asarray(X_labeled)
-    return X_labeled if X_labeled.shape[0] > 0 else None
+    if not (sp.issparse(X_labeled) or hasattr(X_labeled, "iloc")
+            or isinstance(X_labeled, (list, tuple))):
+        X_labeled = np.asarray(X_labeled)
+    # Sparse matrices, DataFrames and lists of texts stay as they are: a
+    # transformer (a pipeline's first steps) may be what consumes them.
+    return X_labeled if n_rows(X_labeled) > 0 else None
 
 
 def resolve_transformer(classifier, transformer=None):
@@ -135,13 +166,22 @@ def resolve_transformer(classifier, transformer=None):
 
 
 def to_space(transformer, X):
-    """``transformer.transform(X)`` as a float array, or X itself when ``transformer`` is None."""
+    """``transformer.transform(X)`` as a dense float array, or X itself when it is None.
+
+    A sparse result (a vectorizer's) is densified: the geometric strategies
+    work on dense rows, so pass a transformer that reduces the dimension
+    first (e.g. ``TruncatedSVD``) for wide vocabularies.
+    """
     if transformer is None:
-        return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    return np.asarray(transformer.transform(X), dtype=np.float64)
+        return np.asarray(X, dtype=np.float64).reshape(n_rows(X), -1)
+    Z = transformer.transform(X)
+    if sp.issparse(Z):
+        Z = Z.toarray()
+    Z = np.asarray(Z, dtype=np.float64)
+    return Z.reshape(Z.shape[0], -1)
 
 
-def get_proba(classifier, X_pool):
+def get_proba(classifier, X_pool, **predict_proba_kwargs):
     """``predict_proba`` of a fitted classifier or learner, with a clear error otherwise.
 
     Raises
@@ -156,37 +196,48 @@ def get_proba(classifier, X_pool):
             f"{type(classifier).__name__ if classifier is not None else None}."
         )
     try:
-        proba = classifier.predict_proba(X_pool)
+        proba = classifier.predict_proba(X_pool, **predict_proba_kwargs)
     except NotFittedError as exc:
         raise ClassifierNotFittedError(
             f"this strategy needs a fitted classifier, but {type(classifier).__name__} "
             "is not fitted yet (label a first batch, e.g. with random_sampling)."
         ) from exc
     proba = np.asarray(proba, dtype=np.float64)
-    if proba.ndim != 2 or proba.shape[0] != len(X_pool):
+    n_pool = n_rows(X_pool)
+    if proba.ndim != 2 or proba.shape[0] != n_pool:
         raise ValueError(
-            f"predict_proba returned shape {proba.shape}; expected ({len(X_pool)}, n_classes)."
+            f"predict_proba returned shape {proba.shape}; expected ({n_pool}, n_classes)."
         )
     return proba
 
 
-def top_k(scores, n_instances, random_state=None):
+def top_k(scores, n_instances, random_state=None, *, random_tie_break=True):
     """Indices of the ``n_instances`` highest scores, best first.
 
-    Ties are broken at random with ``random_state`` (a seed gives the same
-    indices), so equal scores do not always favour the start of the pool.
-    Runs in O(n) with :func:`numpy.argpartition`.
+    With ``random_tie_break`` (the default) ties are broken at random with
+    ``random_state`` (a seed gives the same indices), so equal scores do not
+    always favour the start of the pool; without it they go to the lowest
+    index. NaN scores come last. Runs in O(n) with :func:`numpy.argpartition`.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    rng = check_random_state(random_state)
-    # A random permutation first, then a stable sort: random among equals, exact otherwise.
-    perm = rng.permutation(scores.shape[0])
-    shuffled = scores[perm]
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if random_tie_break:
+        # A random permutation first, then a stable sort: random among equals, exact otherwise.
+        perm = check_random_state(random_state).permutation(scores.shape[0])
+    else:
+        perm = np.arange(scores.shape[0])
+    shuffled = -scores[perm]
+    # NaN compares as larger than everything in numpy's sorts: -NaN goes last.
     if n_instances < shuffled.shape[0]:
-        part = np.argpartition(-shuffled, n_instances - 1)[:n_instances]
+        part = np.argpartition(shuffled, n_instances - 1)[:n_instances]
+        # argpartition splits ties at the boundary arbitrarily; keep the earliest in `perm` order.
+        kth = shuffled[part].max() if part.size else None
+        if kth is not None and not np.isnan(kth):
+            tied = np.flatnonzero(shuffled == kth)
+            better = part[shuffled[part] < kth]
+            part = np.concatenate([better, tied[:n_instances - better.shape[0]]])
     else:
         part = np.arange(shuffled.shape[0])
-    best = part[np.argsort(-shuffled[part], kind="stable")]
+    best = part[np.argsort(shuffled[part], kind="stable")]
     return perm[best]
 
 
@@ -263,25 +314,60 @@ def labeled_mask(X_pool, X_labeled):
     rare hash hits are confirmed by an exact comparison. Returns all ``False``
     when ``X_labeled`` is ``None`` or its rows have another width than the pool's.
     """
-    n_pool = len(X_pool)
+    n_pool = n_rows(X_pool)
     mask = np.zeros(n_pool, dtype=bool)
-    if X_labeled is None or len(X_labeled) == 0 or n_pool == 0:
+    if X_labeled is None or n_rows(X_labeled) == 0 or n_pool == 0:
         return mask
-    P = np.asarray(X_pool).reshape(n_pool, -1)
-    L = np.asarray(X_labeled).reshape(len(X_labeled), -1)
+    if sp.issparse(X_pool) or sp.issparse(X_labeled):
+        return _sparse_labeled_mask(X_pool, X_labeled)
+    try:
+        P = np.asarray(X_pool).reshape(n_pool, -1)
+        L = np.asarray(X_labeled).reshape(n_rows(X_labeled), -1)
+    except (TypeError, ValueError):
+        return _object_labeled_mask(X_pool, X_labeled)
     if P.shape[1] != L.shape[1]:
         return mask
     try:
         P = P.astype(np.float64, copy=False)
         L = L.astype(np.float64, copy=False)
     except (TypeError, ValueError):
-        return mask
+        return _object_labeled_mask(X_pool, X_labeled)
     hits = np.flatnonzero(np.isin(row_keys(P), row_keys(L)))
     if hits.size:
         labeled_rows = {row.tobytes() for row in (L + 0.0)}
         confirmed = [i for i in hits if (P[i] + 0.0).tobytes() in labeled_rows]
         mask[np.asarray(confirmed, dtype=np.intp)] = True
     return mask
+
+
+def _sparse_labeled_mask(X_pool, X_labeled, chunk=4096):
+    # Densified a block of rows at a time: memory stays O(chunk * n_features).
+    P = sp.csr_matrix(X_pool) if sp.issparse(X_pool) else sp.csr_matrix(np.asarray(X_pool))
+    L = sp.csr_matrix(X_labeled) if sp.issparse(X_labeled) else sp.csr_matrix(
+        np.asarray(X_labeled))
+    mask = np.zeros(P.shape[0], dtype=bool)
+    if P.shape[1] != L.shape[1]:
+        return mask
+    L = L.toarray() if L.shape[0] <= chunk else L
+    for start in range(0, P.shape[0], chunk):
+        block = P[start:start + chunk].toarray()
+        mask[start:start + block.shape[0]] = labeled_mask(
+            block, L if isinstance(L, np.ndarray) else L.toarray())
+    return mask
+
+
+def _object_labeled_mask(X_pool, X_labeled):
+    # Rows that are not numbers (texts, tuples): equal by Python equality when hashable.
+    try:
+        labeled = {_hashable(x) for x in X_labeled}
+        return np.fromiter((_hashable(x) in labeled for x in X_pool), dtype=bool,
+                           count=n_rows(X_pool))
+    except TypeError:
+        return np.zeros(n_rows(X_pool), dtype=bool)
+
+
+def _hashable(x):
+    return tuple(x) if isinstance(x, list) else x
 
 
 def candidate_mask(X_pool, classifier=None, *, X_labeled=None, exclude=None):
@@ -292,7 +378,7 @@ def candidate_mask(X_pool, classifier=None, *, X_labeled=None, exclude=None):
     (:func:`labeled_mask`); ``exclude`` is an array of pool indices or a boolean
     mask over the pool.
     """
-    n_pool = len(X_pool)
+    n_pool = n_rows(X_pool)
     mask = ~labeled_mask(X_pool, get_labeled(classifier, X_labeled))
     if exclude is not None:
         exclude = np.asarray(exclude)

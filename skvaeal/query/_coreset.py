@@ -11,8 +11,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..utils._param_validation import HasMethods, Interval, StrOptions
-from ._base import (candidate_mask, check_enough_candidates, check_query, get_proba,
-                    query_result, resolve_transformer, strategy_params, to_space)
+from ._base import (candidate_mask, check_enough_candidates, check_geometric_query,
+                    get_proba, query_result, resolve_transformer, strategy_params, to_space)
 from ._clustering import cluster_codes, cluster_quotas
 from ._uncertainty import entropy_scores, least_confident_scores, margin_scores
 
@@ -129,7 +129,8 @@ def vae_coreset_sampling(classifier, X_pool, n_instances=1, *, transformer=None,
     >>> query_idx.shape
     (8,)
     """
-    X_pool, n_instances = check_query(X_pool, n_instances, allow_nd=True)
+    transformer = resolve_transformer(classifier, transformer)
+    X_pool, n_instances = check_geometric_query(X_pool, n_instances, transformer)
     score_func = uncertainty if callable(uncertainty) else _UNCERTAINTY[uncertainty]
     rng = check_random_state(random_state)
     selectable = candidate_mask(X_pool, classifier, X_labeled=X_labeled, exclude=exclude)
@@ -139,7 +140,7 @@ def vae_coreset_sampling(classifier, X_pool, n_instances=1, *, transformer=None,
         # Checked before the clustering, so that a missing classifier fails fast.
         proba_scores = np.asarray(score_func(get_proba(classifier, X_pool)), dtype=np.float64)
 
-    Z = to_space(resolve_transformer(classifier, transformer), X_pool)
+    Z = to_space(transformer, X_pool)
     n_clusters = min(int(n_clusters), n_instances)
     labels, centers = cluster_codes(Z, n_clusters, clusterer, max_fit_samples, rng)
     n_found = int(labels.max()) + 1

@@ -14,13 +14,14 @@ import contextlib
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ..utils._param_validation import HasMethods, Interval
-from ._base import (candidate_mask, check_enough_candidates, check_query, get_labeled,
-                    query_result, resolve_transformer, strategy_params)
+from ._base import (candidate_mask, check_enough_candidates, check_geometric_query,
+                    get_labeled, query_result, resolve_transformer, strategy_params)
 
 __all__ = ["k_center_greedy"]
 
@@ -37,6 +38,8 @@ _SINGLE_THREAD_FROM = 100_000
 def _codes(transformer, X):
     """Latent codes (or the rows themselves), float32 kept as float32 to halve the traffic."""
     Z = X if transformer is None else transformer.transform(X)
+    if sp.issparse(Z):  # a vectorizer's output; the greedy search needs dense rows
+        Z = Z.toarray()
     Z = np.asarray(Z)
     Z = Z.reshape(Z.shape[0], -1)
     if Z.dtype not in (np.float32, np.float64):
@@ -300,7 +303,8 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
     >>> k_center_greedy(None, X, 2, X_labeled=[[0.0]])
     (array([3, 2]), array([10.,  2.]))
     """
-    X_pool, n_instances = check_query(X_pool, n_instances, allow_nd=True)
+    transformer = resolve_transformer(classifier, transformer)
+    X_pool, n_instances = check_geometric_query(X_pool, n_instances, transformer)
     rng = check_random_state(random_state)
     labeled = get_labeled(classifier, X_labeled)
     blocked = None
@@ -308,7 +312,6 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
         candidates = candidate_mask(X_pool, X_labeled=labeled)
         check_enough_candidates(candidates, n_instances)
         blocked = None if candidates.all() else ~candidates
-    transformer = resolve_transformer(classifier, transformer)
     Z = _codes(transformer, X_pool)
 
     ZL = None
