@@ -190,7 +190,8 @@ def check_rows(X, name, *, ensure_all_finite=True):
     """
     from sklearn.utils import check_array
 
-    if X is None or np.ndim(X) == 0 and not isinstance(X, (list, tuple)):
+    # Lists first: np.ndim of a ragged list (token lists of different lengths) raises.
+    if X is None or not isinstance(X, (list, tuple)) and np.ndim(X) == 0:
         raise TypeError(f"{name} must be a collection of samples; got "
                         f"{type(X).__name__ if X is not None else None}.")
     if n_rows(X) == 0:
