@@ -13,8 +13,9 @@ _FORWARDS = {
     "ASSALClassifier": "skvaeal.assal",
     "VAALSampler": "skvaeal.vaal",
     "VAETransformer": "skvaeal.vae",
+    "WGANTransformer": "skvaeal.asal",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 
-__all__ = ["ASSALClassifier", "VAALSampler", "VAETransformer", "__version__"]
+__all__ = ["ASSALClassifier", "VAALSampler", "VAETransformer", "WGANTransformer", "__version__"]

@@ -167,12 +167,14 @@ def resolve_optimizer(optimizer):
     return optimizer
 
 
-def resolve_max_epochs(max_epochs, n_rows, batch_size):
+def resolve_max_epochs(max_epochs, n_rows, batch_size, *, steps=AUTO_STEPS,
+                       epoch_range=AUTO_EPOCH_RANGE):
     """The number of epochs ``max_epochs`` means for ``n_rows`` rows per epoch.
 
-    ``"auto"``: about :data:`AUTO_STEPS` (3,000) optimiser steps, so that 1,000
-    rows get about as much training as 60,000: 200 epochs of 8 batches or 10
-    of 469, within :data:`AUTO_EPOCH_RANGE` (10 to 200 epochs).
+    ``"auto"``: about ``steps`` (:data:`AUTO_STEPS`, 3,000, for the VAEs)
+    optimiser steps, so that 1,000 rows get about as much training as 60,000:
+    200 epochs of 8 batches or 10 of 469, within ``epoch_range``
+    (:data:`AUTO_EPOCH_RANGE`, 10 to 200 epochs).
 
     Examples
     --------
@@ -184,8 +186,8 @@ def resolve_max_epochs(max_epochs, n_rows, batch_size):
     """
     if isinstance(max_epochs, str):  # "auto", the only string allowed
         steps_per_epoch = max(1, math.ceil(n_rows / batch_size))
-        low, high = AUTO_EPOCH_RANGE
-        return int(min(high, max(low, math.ceil(AUTO_STEPS / steps_per_epoch))))
+        low, high = epoch_range
+        return int(min(high, max(low, math.ceil(steps / steps_per_epoch))))
     return int(max_epochs)
 
 

@@ -22,7 +22,9 @@ from sklearn.linear_model import LogisticRegression
 from skorch import NeuralNet
 
 import skvaeal
+from strategy_contract import contract_data
 from skvaeal import ASSALClassifier, VAALSampler, VAETransformer
+from skvaeal.asal import PoolMatcher, WGANTransformer, asal_sampling
 from skvaeal.query import (assal_sampling, consensus_entropy_sampling, entropy_sampling,
                            k_center_greedy, margin_sampling, max_disagreement_sampling,
                            max_std_sampling, random_sampling, uncertainty_batch_sampling,
@@ -41,6 +43,10 @@ class EstimatorCase:
 
 ESTIMATORS = {
     "VAETransformer": EstimatorCase(VAETransformer(max_epochs=2, batch_size=32, random_state=0)),
+    "WGANTransformer": EstimatorCase(
+        WGANTransformer(latent_dim=4, hidden_dims=(16,), max_epochs=2, batch_size=32,
+                        random_state=0)),
+    "PoolMatcher": EstimatorCase(PoolMatcher()),
     "VAALSampler": EstimatorCase(
         VAALSampler(latent_dim=2, max_epochs=2, batch_size=32, random_state=0)),
     "ASSALClassifier": EstimatorCase(
@@ -92,6 +98,9 @@ _COMMITTEES = ("committee", "modal_committee")
 #: Tiny networks for the strategies that train one: the contract checks behaviour.
 TINY_VAAL = dict(latent_dim=4, hidden_dims=(32,), discriminator_dims=(32,), max_epochs=1,
                  batch_size=64)
+#: ASAL's generator, fitted once on the contract's pool (well under a second).
+TINY_GAN = WGANTransformer(latent_dim=4, hidden_dims=(16,), max_epochs=1, batch_size=64,
+                           random_state=0).fit(contract_data().X_pool)
 TINY_ASSAL = dict(latent_dim=4, hidden_dims=(32,), classifier_dims=(16,),
                   discriminator_dims=(32,), warmup_epochs=1, max_epochs=1, batch_size=64)
 
@@ -121,6 +130,8 @@ STRATEGIES = {
                                  classifiers=("estimator", "pipeline", "none", "skvaeal_learner",
                                               "modal_learner", "committee"),
                                  caps_n_instances=True),
+    "asal": StrategyCase(asal_sampling, {"generator": TINY_GAN, "n_steps": 5},
+                         classifiers=_WITH_MODEL, needs_model=True),
     "vote_entropy": StrategyCase(vote_entropy_sampling, classifiers=_COMMITTEES),
     "consensus_entropy": StrategyCase(consensus_entropy_sampling, classifiers=_COMMITTEES),
     "max_disagreement": StrategyCase(max_disagreement_sampling, classifiers=_COMMITTEES),

@@ -2,6 +2,7 @@
 
 from ._augment import RandomAffine
 from ._conv import ConvDecoder, ConvEncoder, conv_output_shape
+from ._gan import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator, gradient_penalty
 from ._heads import LatentClassifier, LatentDiscriminator
 from ._losses import (UNLABELED_LOSSES, ELBOLoss, gaussian_kl, reconstruction_nll,
                       unlabeled_loss, unlabeled_loss_kinds)
@@ -10,19 +11,24 @@ from ._vae import ASSALModule, VAEClassifierModule, VAEModule, reparameterize
 
 __all__ = [
     "ASSALModule",
+    "ConvCritic",
     "ConvDecoder",
     "ConvEncoder",
+    "ConvGenerator",
     "ELBOLoss",
     "LatentClassifier",
     "LatentDiscriminator",
+    "MLPCritic",
     "MLPDecoder",
     "MLPEncoder",
+    "MLPGenerator",
     "RandomAffine",
     "UNLABELED_LOSSES",
     "VAEClassifierModule",
     "VAEModule",
     "conv_output_shape",
     "gaussian_kl",
+    "gradient_penalty",
     "mlp_layers",
     "reconstruction_nll",
     "reparameterize",

@@ -10,7 +10,8 @@ are the pure numpy criteria behind the uncertainty strategies. The strategies
 of the methods with a model of their own live in the method packages and are
 forwarded here, so that ``from skvaeal.query import vaal_sampling`` keeps
 working: :func:`vaal_sampling` (:mod:`skvaeal.vaal`) and
-:func:`assal_sampling` (:mod:`skvaeal.assal`).
+:func:`assal_sampling` (:mod:`skvaeal.assal`) and :func:`asal_sampling`
+(:mod:`skvaeal.asal`).
 """
 
 from .._lazy import lazy_exports
@@ -34,6 +35,7 @@ from ._uncertainty import (classifier_entropy, classifier_margin, classifier_unc
 #: Strategies defined by a method package, loaded on first access (a lower layer
 #: never imports a higher one).
 _FORWARDS = {
+    "asal_sampling": "skvaeal.asal",
     "assal_sampling": "skvaeal.assal",
     "vaal_sampling": "skvaeal.vaal",
 }
@@ -43,6 +45,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 __all__ = [
     "ClassifierNotFittedError",
     "KL_max_disagreement",
+    "asal_sampling",
     "assal_sampling",
     "classifier_entropy",
     "classifier_margin",
