@@ -212,6 +212,7 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             else self.output
         self.device_ = resolve_device(self.device)
         seed = seed_from_random_state(self.random_state)
+        self._fit_dtype = X.dtype  # synthesize returns rows of the data's own float type
         X32 = torch.tensor(X, dtype=torch.float32)
         with torch_rng_scope(seed, self.device_):
             generator, critic, self.architecture_, self.input_shape_ = self._modules(
@@ -326,6 +327,8 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         X_synth : ndarray of shape (n_samples, n_features_in_)
+            In the float type of the data the GAN was fitted on (float32
+            for float32 images, as a skorch classifier expects).
         entropy : ndarray of shape (n_samples,)
             Only with ``return_entropy=True``.
 
@@ -379,7 +382,7 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         else:
             best_z, best_h = self._ascend_nes(classifier, z0, n_steps, lr, n_directions,
                                               sigma, rng)
-        X_synth = self.net_.generate(best_z).astype(np.float64)
+        X_synth = self.net_.generate(best_z).astype(getattr(self, "_fit_dtype", np.float64))
         if return_entropy:
             return X_synth, best_h
         return X_synth

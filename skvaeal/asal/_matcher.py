@@ -36,7 +36,6 @@ _MAX_START = 64
 # again at the same depth when they run out. Bounds memory by O(n_queries) whatever k grows to.
 _KEEP = 64
 # HNSW's candidate-list length at search time: recall@1 above 0.99 on 20-d data.
-_EF_SEARCH = 128
 # Log-probabilities are clipped here: a probability that underflowed to 0 would give -inf,
 # and distances between such rows NaN.
 _LOG_FLOOR = float(np.log(np.finfo(np.float32).tiny))
@@ -100,6 +99,9 @@ class PoolMatcher(BaseEstimator):
         always, the exact nearest ones.
     algorithm : {"auto", "kd_tree", "ball_tree", "brute"}, default="auto"
         ``NearestNeighbors``' search algorithm, for ``index="exact"`` only.
+    ef_search : int, default=128
+        Breadth of the faiss HNSW search (``efSearch``), for ``index="faiss"``
+        only: larger is slower and finds the exact nearest row more often.
     n_neighbors_start : int or None, default=None
         Neighbours first searched per query row. A row whose neighbours are
         all taken is searched again with twice as many, so this only trades
@@ -180,16 +182,18 @@ class PoolMatcher(BaseEstimator):
         "index": [StrOptions({"exact", "faiss"})],
         "algorithm": [StrOptions({"auto", "kd_tree", "ball_tree", "brute"})],
         "n_neighbors_start": [None, Interval(Integral, 1, None, closed="left")],
+        "ef_search": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, features="raw", *, n_components=50, index="exact", algorithm="auto",
-                 n_neighbors_start=None, random_state=None):
+                 n_neighbors_start=None, ef_search=128, random_state=None):
         self.features = features
         self.n_components = n_components
         self.index = index
         self.algorithm = algorithm
         self.n_neighbors_start = n_neighbors_start
+        self.ef_search = ef_search
         self.random_state = random_state
 
     # ------------------------------------------------------------------ features
@@ -243,7 +247,7 @@ class PoolMatcher(BaseEstimator):
         if self.index == "faiss":
             faiss = _import_faiss()
             index = faiss.IndexHNSWFlat(dim, 32)
-            index.hnsw.efSearch = _EF_SEARCH
+            index.hnsw.efSearch = self.ef_search
             index.add(np.ascontiguousarray(F, dtype=np.float32))
         else:
             index = NearestNeighbors(algorithm=self.algorithm).fit(F)
@@ -252,6 +256,9 @@ class PoolMatcher(BaseEstimator):
     def _space(self, classifier):
         """``(pca, index)`` to search: the fitted ones, or, for F_CLS, built for ``classifier``."""
         if not self._is_classifier_space():
+            if _is_faiss(self.index_):
+                # ef_search may have changed since fit (set_params): it only affects queries.
+                self.index_.hnsw.efSearch = int(self.ef_search)
             return self.pca_, self.index_
         F = self._extract(self.X_pool_, None, classifier)
         pca, index, _ = self._build_space(F)
@@ -526,7 +533,7 @@ def _search(index, Q, k):
         rows = np.ascontiguousarray(Q[start:start + step], dtype=np.float32)
         if _is_faiss(index):
             faiss = _import_faiss()
-            params = faiss.SearchParametersHNSW(efSearch=max(_EF_SEARCH, k))
+            params = faiss.SearchParametersHNSW(efSearch=max(index.hnsw.efSearch, k))
             d2, i = index.search(rows, k, params=params)
             # faiss gives squared distances, slightly negative after rounding at times.
             d = np.sqrt(np.maximum(d2, 0.0))
