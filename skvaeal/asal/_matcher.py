@@ -17,7 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import validate_numeric_data
+from ..base import VAE_PARAMETER_CONSTRAINTS, validate_numeric_data
 from ..query._base import ClassifierNotFittedError, get_proba, row_keys
 from ..utils import check_numeric_X, check_positive_int, n_rows, take_rows
 from ..utils._param_validation import HasMethods, Interval, StrOptions, fit_context
@@ -183,7 +183,7 @@ class PoolMatcher(BaseEstimator):
         "algorithm": [StrOptions({"auto", "kd_tree", "ball_tree", "brute"})],
         "n_neighbors_start": [None, Interval(Integral, 1, None, closed="left")],
         "ef_search": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
+        "random_state": VAE_PARAMETER_CONSTRAINTS["random_state"],
     }
 
     def __init__(self, features="raw", *, n_components=50, index="exact", algorithm="auto",
