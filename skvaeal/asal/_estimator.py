@@ -257,7 +257,7 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        F : ndarray of shape (n_samples, n_features_out_)
+        F : ndarray of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X)
@@ -272,7 +272,7 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "net_")
         Z = check_fitted_shape(X, self.latent_dim, "X")
@@ -289,7 +289,7 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "net_")
         n_samples = check_positive_int(n_samples, "n_samples")
@@ -340,7 +340,7 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Returns
         -------
-        X_synth : ndarray of shape (n_samples, n_features_in_)
+        X_synth : ndarray of shape (n_samples, n_features)
             In the float type of the data the GAN was fitted on (float32
             for float32 images, as a skorch classifier expects).
         entropy : ndarray of shape (n_samples,)

@@ -330,7 +330,7 @@ class PoolMatcher(BaseEstimator):
 
         Returns
         -------
-        Z : ndarray of shape (n_rows, features_dim_), float32
+        Z : ndarray of shape (n_rows, features_dim), float32
         """
         check_is_fitted(self, "n_samples_fit_")
         return self._query_space(X, self._validate_rows(X, "X"), classifier)[0]
