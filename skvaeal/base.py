@@ -22,10 +22,11 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
-from .utils import MAX_SEED, UNLABELED, Substitution, seed_from_random_state
+from .utils import MAX_SEED, UNLABELED, Substitution, check_positive_int, seed_from_random_state
 from .utils._param_validation import (CaseInsensitiveOptions, Interval, IntTuple, ModulePair,
                                       StrOptions, SubclassOf)
 from .utils._validation import explained_non_numeric
@@ -35,8 +36,10 @@ __all__ = [
     "AUTO_EPOCH_RANGE",
     "AUTO_STEPS",
     "AdversarialVAEBase",
+    "GeneratorMixin",
     "LatentNetMixin",
     "MIN_AUTO_IMAGE_SIDE",
+    "NetEstimatorMixin",
     "OPTIMIZER_DEFAULTS",
     "VAE_PARAMETER_CONSTRAINTS",
     "build_vae_modules",
@@ -316,29 +319,69 @@ def validate_numeric_data(estimator, X, y="no_validation", *, name="X", **kwargs
 
 
 # ------------------------------------------------------------------------ mixins
-class LatentNetMixin(TransformerMixin):
-    """What every estimator holding a VAE-style skorch ``net_`` shares.
+class NetEstimatorMixin:
+    """What every estimator holding a skorch ``net_`` shares, whatever its model.
 
-    A ``TransformerMixin`` itself, because scikit-learn wraps ``transform`` for
-    ``set_output`` only in the class that defines it.
-
-    Validation of X after fit, ``transform`` to latent means (float dtype
-    preserved), and keeping ``device_`` in step with the net when a pickle
-    made on a GPU is loaded on a machine without one.
+    Validation of X after fit (float dtype kept), the dtype tags that go with
+    it, and keeping ``device_`` in step with the net when a pickle made on a
+    GPU is loaded on a machine without one.
     """
-
-    @property
-    def _n_features_out(self):
-        return self.latent_dim
 
     def _validate_X(self, X):
         return validate_numeric_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # transform() gives latent means in the input's float dtype.
+        # The outputs of transform() keep the input's float dtype.
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a CUDA-trained net onto the CPU when CUDA is missing; follow it.
+        if "net_" in state:
+            self.device_ = torch.device(self.net_.device)
+
+
+class GeneratorMixin:
+    """``sample``: rows from codes drawn from ``N(0, I)``, through ``inverse_transform``.
+
+    For the generative estimators with a ``latent_dim`` and an
+    ``inverse_transform`` from codes to rows (a VAE's decoder, a GAN's
+    generator).
+    """
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate rows from codes drawn from ``N(0, I)``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the codes; independent of the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self, "net_")
+        n_samples = check_positive_int(n_samples, "n_samples")
+        Z = check_random_state(random_state).standard_normal((n_samples, self.latent_dim))
+        return self.inverse_transform(Z)
+
+
+class LatentNetMixin(NetEstimatorMixin, TransformerMixin):
+    """What every estimator holding a VAE-style skorch ``net_`` shares.
+
+    A ``TransformerMixin`` itself, because scikit-learn wraps ``transform`` for
+    ``set_output`` only in the class that defines it. On top of
+    :class:`NetEstimatorMixin`: ``transform`` to latent means (float dtype
+    preserved).
+    """
+
+    @property
+    def _n_features_out(self):
+        return self.latent_dim
 
     def transform(self, X):
         """Latent means ``E[z|x]`` of the rows of X.
@@ -355,12 +398,6 @@ class LatentNetMixin(TransformerMixin):
         check_is_fitted(self, "net_")
         X = self._validate_X(X)
         return self.net_.encode(X).astype(X.dtype, copy=False)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        # skorch maps a CUDA-trained net onto the CPU when CUDA is missing; follow it.
-        if "net_" in state:
-            self.device_ = torch.device(self.net_.device)
 
 
 class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):

@@ -9,7 +9,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import (VAE_PARAMETER_CONSTRAINTS, is_large_image, resolve_input_shape,
+from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, NetEstimatorMixin,
+                    is_large_image, resolve_input_shape,
                     resolve_max_epochs, vae_docs, validate_numeric_data)
 from ..nn import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator
 from ..utils import (check_fitted_shape, check_positive_int, resolve_device,
@@ -34,7 +35,8 @@ def _np_entropy(p):
 
 
 @vae_docs
-class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class WGANTransformer(GeneratorMixin, NetEstimatorMixin, ClassNamePrefixFeaturesOutMixin,
+                      TransformerMixin, BaseEstimator):
     """Wasserstein GAN with gradient penalty (Gulrajani et al., 2017), as a transformer.
 
     Trained without labels on the rows given to :meth:`fit`. The generator
@@ -159,11 +161,6 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _n_features_out(self):
         return self.n_features_out_
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     def _modules(self, n_features, output):
         arch = self.architecture
         if isinstance(arch, (tuple, list)):
@@ -194,9 +191,6 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         hidden = tuple(self.hidden_dims) if self.hidden_dims is not None else (256, 128)
         return (MLPGenerator(self.latent_dim, n_features, hidden[::-1], output=output),
                 MLPCritic(n_features, hidden), "mlp", input_shape)
-
-    def _validate_X(self, X):
-        return validate_numeric_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     # --------------------------------------------------------------- public API
     @fit_context(prefer_skip_nested_validation=True)
@@ -277,24 +271,6 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_is_fitted(self, "net_")
         Z = check_fitted_shape(X, self.latent_dim, "X")
         return self.net_.generate(Z).astype(Z.dtype, copy=False)
-
-    def sample(self, n_samples=1, random_state=None):
-        """Generate rows from codes drawn from ``N(0, I)``.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            Seeds the codes; independent of the estimator's ``random_state``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self, "net_")
-        n_samples = check_positive_int(n_samples, "n_samples")
-        Z = check_random_state(random_state).standard_normal((n_samples, self.latent_dim))
-        return self.inverse_transform(Z)
 
     def score_samples(self, X):
         """The critic's score ``D(x)`` of each row: higher is more like the training data."""
@@ -464,8 +440,3 @@ class WGANTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         best_z[better] = z.detach().numpy()[better]
         best_h[better] = final[better]
         return best_z, best_h
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "net_" in state:
-            self.device_ = torch.device(self.net_.device)

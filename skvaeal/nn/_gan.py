@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 
+from ._mlp import mlp_layers
+
 _OUTPUTS = ("sigmoid", "linear")
 
 
@@ -51,11 +53,8 @@ class MLPGenerator(nn.Module):
     def __init__(self, latent_dim, n_features, hidden_dims=(128, 256), output="sigmoid"):
         super().__init__()
         hidden_dims = tuple(hidden_dims)
-        layers = []
-        for n_in, n_out in zip((latent_dim, *hidden_dims[:-1]), hidden_dims):
-            layers += [nn.Linear(n_in, n_out), nn.ReLU()]
         width = hidden_dims[-1] if hidden_dims else latent_dim
-        self.body = nn.Sequential(*layers)
+        self.body = mlp_layers((latent_dim, *hidden_dims))
         self.out = nn.Linear(width, n_features)
         self.activation = _output(output)
 

@@ -5,20 +5,20 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._net import VAENet
-from ..base import (VAE_PARAMETER_CONSTRAINTS, LatentNetMixin, build_vae_modules,
+from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, LatentNetMixin, build_vae_modules,
                     resolve_likelihood, vae_docs, vae_net_kwargs, validate_numeric_data)
 from ..nn import VAEModule
-from ..utils import (check_fitted_shape, check_positive_int, resolve_device,
+from ..utils import (check_fitted_shape, resolve_device,
                      seed_from_random_state, torch_rng_scope)
 from ..utils._param_validation import Interval, fit_context
 
 
 @vae_docs
-class VAETransformer(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+class VAETransformer(GeneratorMixin, LatentNetMixin, ClassNamePrefixFeaturesOutMixin,
+                     BaseEstimator):
     """Variational autoencoder whose ``transform`` returns latent means.
 
     The VAE is trained without labels on all rows given to :meth:`fit`, as in
@@ -224,25 +224,6 @@ class VAETransformer(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstima
         check_is_fitted(self)
         Z = check_fitted_shape(X, self.latent_dim, "X")
         return self.net_.decode(Z).reshape(len(Z), -1).astype(Z.dtype, copy=False)
-
-    def sample(self, n_samples=1, random_state=None):
-        """Generate rows by decoding codes drawn from the prior ``N(0, I)``.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            Seeds the codes; independent of the estimator's ``random_state``.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
-        n_samples = check_positive_int(n_samples, "n_samples")
-        rng = check_random_state(random_state)
-        Z = rng.standard_normal((n_samples, self.latent_dim))
-        return self.inverse_transform(Z)
 
     def score_samples(self, X):
         """Evidence lower bound (beta = 1) of each row, with the code at its posterior mean.
