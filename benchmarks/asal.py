@@ -398,7 +398,7 @@ def main(argv=None):
                         help="runs per arm (default 5 for binary, 3 for ten-class)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000, 1000000])
     parser.add_argument("--cnn-epochs", type=int, default=15)
-    parser.add_argument("--ef-search", type=int, nargs="+", default=[128, 512, 2048],
+    parser.add_argument("--ef-search", type=int, nargs="+", default=[512, 128, 1024],
                         help="timing: faiss HNSW search breadths whose recall is reported "
                              "(the first is used for the timings)")
     parser.add_argument("--gan-epochs", type=_epochs, default="auto",

@@ -6,9 +6,9 @@ a latent discriminator, with a second optimiser), and the batch iterators
 folder (``skvaeal.vaal.VAALNet``, ``skvaeal.assal.ASSALNet``).
 """
 
-from ._adversarial import AdversarialVAENet, pool_mean
+from ._adversarial import AdversarialVAENet, pool_mean, trusted_mean
 from ._loader import PoolPairLoader, SliceLoader, as_tensor
 from ._vae import VAENet
 
 __all__ = ["AdversarialVAENet", "PoolPairLoader", "SliceLoader", "VAENet", "as_tensor",
-           "pool_mean"]
+           "pool_mean", "trusted_mean"]

@@ -22,6 +22,22 @@ def pool_mean(values, mask):
     return values.sum() * 0.0
 
 
+def trusted_mean(values, labeled, trust):
+    """Mean of ``values`` with labelled rows weighted 1 and unlabelled ones ``trust``.
+
+    ``trust=1`` is the plain mean; ``trust=0`` the mean over the labelled rows,
+    so the unlabelled rows no longer shape the loss (the supervised fit of a
+    semi-supervised net).
+    """
+    if trust == 1:
+        return values.mean()
+    weights = torch.where(labeled, 1.0, float(trust)).to(values.dtype)
+    total = weights.sum()
+    if float(total) == 0.0:
+        return values.sum() * 0.0
+    return (values * weights).sum() / total
+
+
 class AdversarialVAENet(VAENet):
     """A VAE and a latent discriminator ``S`` trained in alternation (a base class).
 

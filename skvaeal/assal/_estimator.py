@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..base import (AdversarialVAEBase, build_vae_modules, is_large_image, resolve_likelihood,
                     vae_docs, validate_numeric_data)
+from .._semi import SEMI_SUPERVISED_PARAMETER_CONSTRAINTS, choose_trust, semi_docs
 from ..nn import UNLABELED_LOSSES, LatentClassifier, RandomAffine, VAEClassifierModule
 from ..utils import UNLABELED, check_numeric_X, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import Interval, IntTuple, NameTuple, StrOptions, fit_context
@@ -22,6 +23,7 @@ _NON_NEGATIVE_FINITE = Interval(Real, 0, np.inf, closed="left")
 
 
 @vae_docs
+@semi_docs
 class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
     """Adversarial semi-supervised active learning (ASSAL) classifier.
 
@@ -108,6 +110,8 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         unlabelled loss); the VAE and the pseudo-label targets see clean rows.
         Masking noise is a generic corruption for images and tabular rows
         alike; with few labels it curbs over-fitting.
+    %(unlabeled_trust)s
+    %(trust_cv)s
     warmup_epochs : int, default=10
         Epochs of Algorithm 2 before the adversarial training; 0 skips it.
         A warm-started :meth:`fit` skips it too.
@@ -144,6 +148,12 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
     augment_ : torch.nn.Module, callable or None
         What ``augment`` resolved to.
     n_fits_ : int
+    unlabeled_trust_ : float
+        The trust of the last fit: ``unlabeled_trust``, or what ``"cv"`` chose.
+    trust_scores_ : dict or None
+        For ``unlabeled_trust="cv"``: out-of-fold accuracy of each candidate
+        trust on the labelled rows, and ``"n_splits"``; None when no
+        cross-validation ran.
     loss_curve_ : list of float
         Mean training loss (eq. 8 during warm-up, eq. 6 after) per epoch.
     n_features_in_ : int
@@ -167,6 +177,7 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
 
     _parameter_constraints = {
         **AdversarialVAEBase._parameter_constraints,
+        **SEMI_SUPERVISED_PARAMETER_CONSTRAINTS,
         "classifier_dims": [IntTuple(1)],
         "vae_weight": [_NON_NEGATIVE_FINITE],
         "supervised_weight": [_NON_NEGATIVE_FINITE],
@@ -188,7 +199,8 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
                  beta=1.0, likelihood="auto", vae_weight=10.0, supervised_weight=1.0,
                  unlabeled_weight=3.0, adversarial_weight=0.1,
                  unlabeled_loss=("pseudo_label", "entropy"), threshold=0.8, vat_epsilon=2.0,
-                 augment="auto", input_dropout=0.0, warmup_epochs=10,
+                 augment="auto", input_dropout=0.0, unlabeled_trust="cv", trust_cv=2,
+                 warmup_epochs=10,
                  max_epochs=20, batch_size=128, lr=1e-3,
                  optimizer="adam", n_vae_steps=1, precision="float32", channels_last=False,
                  device="auto", random_state=None, warm_start=False, verbose=0):
@@ -209,6 +221,8 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         self.vat_epsilon = vat_epsilon
         self.augment = augment
         self.input_dropout = input_dropout
+        self.unlabeled_trust = unlabeled_trust
+        self.trust_cv = trust_cv
         self.warmup_epochs = warmup_epochs
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -265,8 +279,9 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         setattr(self.net_, "iterator_train__augment", self._resolve_augment())
         self.net_.criterion_.beta = self.beta
 
-    def _run(self, X32, target, phase, epochs):
+    def _run(self, X32, target, phase, epochs, trust=1.0):
         self.net_.phase = phase
+        self.net_.unlabeled_trust = float(trust)
         self.net_.partial_fit(X32, target, epochs=epochs)
 
     def _encode_y(self, y):
@@ -329,6 +344,11 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         likelihood = resolve_likelihood(self.likelihood, X)
         warm = warm and likelihood == self.likelihood_
         epochs, n_rows = self._epochs(target)
+        # Decided before the final training (cross-validated clones, never warm), so a
+        # warm-started net continues with the trust its current labels support.
+        trust, self.trust_scores_ = choose_trust(self, X, target,
+                                                 seed=self._seed(getattr(self, "n_fits_", 0)))
+        self.unlabeled_trust_ = trust
         X32 = torch.tensor(X, dtype=torch.float32)
         target = torch.from_numpy(target)
         if warm:
@@ -339,14 +359,14 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
                     self.net_.module_.classifier = self._new_head(len(classes)).to(self.device_)
                     self.net_.initialize_optimizer()
                 self.classes_ = classes
-                self._run(X32, target, "adversarial", epochs)
+                self._run(X32, target, "adversarial", epochs, trust)
         else:
             self.classes_ = classes
             with torch_rng_scope(self._seed(0), resolve_device(self.device)):
                 self._new_net(X, len(classes), likelihood, n_rows)
                 if self.warmup_epochs:
-                    self._run(X32, target, "warmup", self.warmup_epochs)
-                self._run(X32, target, "adversarial", epochs)
+                    self._run(X32, target, "warmup", self.warmup_epochs, trust)
+                self._run(X32, target, "adversarial", epochs, trust)
         self.n_fits_ += 1
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         return self
@@ -397,8 +417,13 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
             # Without labels the head's size is unknown; fit() rebuilds it.
             self._new_net(X, len(classes) if classes is not None else 1, likelihood,
                           n_rows=len(X))
+            # Without labels only the unlabelled rows can train the VAE; the
+            # cross-validated choice needs labels, so it waits for fit().
+            trust = self.unlabeled_trust
+            if y is None or isinstance(trust, str):
+                trust = 1.0
             self._run(torch.tensor(X, dtype=torch.float32), torch.from_numpy(target),
-                      "warmup", epochs)
+                      "warmup", epochs, trust)
         if classes is not None:
             self.classes_ = classes
         elif hasattr(self, "classes_"):

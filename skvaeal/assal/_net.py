@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from .._net import AdversarialVAENet
+from .._net import AdversarialVAENet, trusted_mean
 from ..nn import reparameterize, unlabeled_loss, unlabeled_loss_kinds
 
 __all__ = ["ASSALNet"]
@@ -59,6 +59,12 @@ class ASSALNet(AdversarialVAENet):
         Maps a batch of rows to randomly altered rows of the same shape (e.g.
         :class:`~skvaeal.nn.RandomAffine`); applied by the batch iterator,
         before the input dropout, to the view the classifier learns from.
+    unlabeled_trust : float in [0, 1], default=1.0
+        Weight of the unlabelled rows in every loss the encoder, generator and
+        classifier learn from: their ELBO, the unlabelled loss and the
+        encoder's adversarial loss. ``0`` is the supervised fit of this
+        network (only the labelled rows shape it, for as many steps); the
+        sampler always learns from both pools.
     phase : {"warmup", "adversarial"}, default="adversarial"
     n_vae_steps : int, default=1
         Updates of the VAE per update of the sampler (one in Algorithm 1).
@@ -84,8 +90,8 @@ class ASSALNet(AdversarialVAENet):
 
     def __init__(self, module, *args, discriminator, vae_weight=1.0, supervised_weight=1.0,
                  unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
-                 threshold=0.95, vat_epsilon=2.0, input_dropout=0.0, phase="adversarial",
-                 n_vae_steps=1, **kwargs):
+                 threshold=0.95, vat_epsilon=2.0, input_dropout=0.0, unlabeled_trust=1.0,
+                 phase="adversarial", n_vae_steps=1, **kwargs):
         self.vae_weight = vae_weight
         self.supervised_weight = supervised_weight
         self.unlabeled_weight = unlabeled_weight
@@ -93,6 +99,7 @@ class ASSALNet(AdversarialVAENet):
         self.threshold = threshold
         self.vat_epsilon = vat_epsilon
         self.input_dropout = input_dropout
+        self.unlabeled_trust = unlabeled_trust
         self.phase = phase
         super().__init__(module, *args, discriminator=discriminator,
                          adversarial_weight=adversarial_weight, n_vae_steps=n_vae_steps,
@@ -102,10 +109,20 @@ class ASSALNet(AdversarialVAENet):
         super().check_net_params()
         if self.phase not in PHASES:
             raise ValueError(f"phase must be one of {PHASES}; got {self.phase!r}.")
+        if not 0.0 <= float(self.unlabeled_trust) <= 1.0:
+            raise ValueError(
+                f"unlabeled_trust must be in [0, 1]; got {self.unlabeled_trust!r}.")
         # Resolved once per fit; training steps read the tuple.
         self._unlabeled_kinds = unlabeled_loss_kinds(self.unlabeled_loss)
 
     def _vae_loss(self, X, X_view, y, labeled):
+        trust = float(self.unlabeled_trust)
+        if trust == 0.0 and bool(labeled.any()) and not bool(labeled.all()):
+            # The supervised fit: the unlabelled rows would carry zero weight in every
+            # term, so they are not run through the VAE at all (the sampler's step
+            # still sees them).
+            X_view = None if X_view is None else X_view[labeled]
+            X, y, labeled = X[labeled], y[labeled], labeled[labeled]
         kinds = self._unlabeled_kinds
         with self._autocast():
             outputs = self.module_(X)
@@ -120,12 +137,12 @@ class ASSALNet(AdversarialVAENet):
                     X_view = X_view * (torch.rand_like(X_view) >= self.input_dropout)
                 mu_s, logvar_s = self.module_.encode(X_view)
                 logits = self.module_.classify(reparameterize(mu_s, logvar_s))
-        loss = self.vae_weight * self._elbo(outputs, X).mean()
+        loss = self.vae_weight * trusted_mean(self._elbo(outputs, X), labeled, trust)
         if self.supervised_weight and bool(labeled.any()):
             ce = F.cross_entropy(logits[labeled].float(), y[labeled])
             loss = loss + self.supervised_weight * ce
         unlabeled = ~labeled
-        if self.unlabeled_weight and kinds and bool(unlabeled.any()):
+        if self.unlabeled_weight and trust and kinds and bool(unlabeled.any()):
             mu_u = mu[unlabeled]
             # The clean view: its prediction is the pseudo-label target (no
             # gradient) and the argument of the entropy term (gradient).
@@ -137,9 +154,9 @@ class ASSALNet(AdversarialVAENet):
                     term = self._vat_loss(X[unlabeled], mu_u)
                 else:
                     term = unlabeled_loss(logits[unlabeled], clean, kind, self.threshold)
-                loss = loss + self.unlabeled_weight * term
-        if self.phase == "adversarial" and self.adversarial_weight:
-            loss = loss + self.adversarial_weight * self._adversarial_loss(mu, labeled)
+                loss = loss + trust * self.unlabeled_weight * term
+        if self.phase == "adversarial" and self.adversarial_weight and trust:
+            loss = loss + trust * self.adversarial_weight * self._adversarial_loss(mu, labeled)
         return loss, outputs
 
     def _vat_loss(self, X, mu):

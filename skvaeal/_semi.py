@@ -1,0 +1,158 @@
+"""What every semi-supervised estimator shares: how far to trust its unlabelled rows.
+
+A semi-supervised fit can end below the supervised fit of the same network:
+pseudo-labels confirm the classifier's early mistakes, a class-balance term
+pulls the boundary through a dense region, or the unlabelled rows are
+organised by something other than the classes. Which of these happens depends
+on the data, so the fit decides it from the only rows whose labels it knows.
+With ``unlabeled_trust="cv"`` the labelled rows are split into stratified
+folds; on each, the semi-supervised fit (trust 1: the unlabelled rows, with the
+fold's held-out rows among them, shape every loss) and the supervised fit of
+the same network (trust 0: only the labelled rows do) are trained on the other
+folds' labels and scored on the held-out ones. The final fit uses the trust
+with the higher out-of-fold accuracy, falling back to the supervised fit
+when the unlabelled rows did not help.
+
+A method uses it by declaring :data:`SEMI_SUPERVISED_PARAMETER_CONSTRAINTS`,
+documenting the two parameters with :data:`semi_docs`, accepting a float
+``unlabeled_trust`` in its own training, and calling :func:`choose_trust` in
+``fit`` before the final training.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, check_cv
+
+from .utils import MAX_SEED, UNLABELED, Substitution
+from .utils._param_validation import Interval, StrOptions
+
+__all__ = ["SEMI_SUPERVISED_PARAMETER_CONSTRAINTS", "TRUST_CANDIDATES", "choose_trust",
+           "semi_docs"]
+
+#: The trusts ``unlabeled_trust="cv"`` chooses between: the semi-supervised fit first,
+#: so that it wins a tie (no evidence that the unlabelled rows mislead).
+TRUST_CANDIDATES = (1.0, 0.0)
+
+SEMI_SUPERVISED_PARAMETER_CONSTRAINTS = {
+    "unlabeled_trust": [StrOptions({"cv"}), Interval(Real, 0, 1, closed="both")],
+    "trust_cv": [Interval(Integral, 2, None, closed="left"), "cv_object"],
+}
+
+#: Docstring entries of the two parameters: ``%(unlabeled_trust)s`` and ``%(trust_cv)s``.
+semi_docs = Substitution(
+    unlabeled_trust='''
+    unlabeled_trust : "cv" or float in [0, 1], default="cv"
+        How much the unlabelled rows shape the encoder, decoder and
+        classifier: the weight of their reconstruction, unlabelled and
+        adversarial losses against the labelled rows' weight of 1. ``1`` is
+        the semi-supervised fit of the paper, ``0`` the supervised fit of the
+        same network (the unlabelled rows then only train the sampler).
+        ``"cv"``: chosen between 1 and 0 from the labelled rows alone, by
+        stratified cross-validation (``trust_cv``): the fit falls back to
+        the supervised one where that scored higher out of fold, so
+        unlabelled rows that mislead cannot make the classifier worse than
+        its supervised fit by more than the noise of that estimate. It costs
+        ``2 * n_splits`` extra fits (of which the supervised ones are
+        cheap); :attr:`trust_scores_` records the scores. Too few labels to
+        split (a fold without two classes) keeps trust 1.''',
+    trust_cv='''
+    trust_cv : int or cross-validation splitter, default=2
+        Folds of the labelled rows for ``unlabeled_trust="cv"``. An int ``k``
+        is a shuffled :class:`~sklearn.model_selection.StratifiedKFold`
+        seeded by ``random_state`` with ``min(k, rows of the rarest class)``
+        folds (at least 2).''',
+)
+
+
+def _splitter(trust_cv, y, seed):
+    if isinstance(trust_cv, Integral):
+        n_splits = int(max(2, min(trust_cv, np.bincount(y).min())))
+        return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+    return check_cv(trust_cv, y, classifier=True)
+
+
+def _fold_params(estimator, trust, seed):
+    """Parameters of a fold's clone: a fixed trust, a fresh (cold, quiet) seeded fit."""
+    params = {"unlabeled_trust": trust, "warm_start": False, "verbose": 0, "random_state": seed}
+    own = estimator.get_params(deep=False)
+    return {name: value for name, value in params.items() if name in own}
+
+
+def choose_trust(estimator, X, target, *, seed):
+    """``(trust, scores)``: the trust of the final fit, chosen by cross-validation.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A semi-supervised classifier with an ``unlabeled_trust`` parameter
+        whose ``fit(X, y)`` takes ``y == -1`` for unlabelled rows. It is
+        cloned for each fold and candidate (never warm-started); ``random_state``
+        of the clones is drawn from ``seed``.
+    X : ndarray of shape (n_samples, n_features)
+        Labelled and unlabelled rows.
+    target : ndarray of shape (n_samples,) of int
+        Class indices ``0..K-1``, ``-1`` for unlabelled rows.
+    seed : int
+        Seeds the folds and the clones.
+
+    Returns
+    -------
+    trust : float
+        One of :data:`TRUST_CANDIDATES`; ``estimator.unlabeled_trust`` itself
+        when it is a number.
+    scores : dict or None
+        ``{trust: out-of-fold accuracy}`` over the labelled rows of the folds
+        that could be scored, ``"n_splits"`` the number of those folds;
+        ``None`` when no cross-validation ran.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skvaeal import ASSALClassifier
+    >>> from skvaeal._semi import choose_trust
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X, target = X[:200] / 16.0, y[:200].copy()
+    >>> target[40:] = -1
+    >>> clf = ASSALClassifier(latent_dim=4, warmup_epochs=0, max_epochs=1, trust_cv=2)
+    >>> trust, scores = choose_trust(clf, X, target, seed=0)
+    >>> trust in (0.0, 1.0), sorted(k for k in scores if k != "n_splits")
+    (True, [0.0, 1.0])
+    """
+    if not (isinstance(estimator.unlabeled_trust, str) and estimator.unlabeled_trust == "cv"):
+        return float(estimator.unlabeled_trust), None
+    labeled = np.flatnonzero(target != UNLABELED)
+    y_labeled = target[labeled]
+    if len(np.unique(y_labeled)) < 2 or len(labeled) < 4:
+        return TRUST_CANDIDATES[0], None
+    rng = np.random.RandomState(seed % (MAX_SEED + 1))
+    splitter = _splitter(estimator.trust_cv, y_labeled, int(rng.randint(MAX_SEED)))
+    correct = dict.fromkeys(TRUST_CANDIDATES, 0)
+    n_scored, n_splits = 0, 0
+    with warnings.catch_warnings():
+        # A class rarer than the number of folds is expected with a handful of labels.
+        warnings.filterwarnings("ignore", message="The least populated class",
+                                category=UserWarning)
+        folds = list(splitter.split(np.zeros((len(labeled), 1)), y_labeled))
+    for train, test in folds:
+        if len(np.unique(y_labeled[train])) < 2:
+            continue  # a classifier needs two classes; this fold cannot judge
+        fold_target = target.copy()
+        fold_target[labeled[test]] = UNLABELED
+        fold_seed = int(rng.randint(MAX_SEED))
+        for trust in TRUST_CANDIDATES:
+            model = clone(estimator).set_params(**_fold_params(estimator, trust, fold_seed))
+            model.fit(X, fold_target)
+            correct[trust] += int(np.sum(model.predict(X[labeled[test]]) == y_labeled[test]))
+        n_scored += len(test)
+        n_splits += 1
+    if not n_splits:
+        return TRUST_CANDIDATES[0], None
+    scores = {trust: correct[trust] / n_scored for trust in TRUST_CANDIDATES}
+    # max keeps the first of equal scores: the candidates are ordered by preference.
+    best = max(TRUST_CANDIDATES, key=lambda t: scores[t])
+    scores["n_splits"] = n_splits
+    return best, scores
