@@ -121,7 +121,8 @@ def assal_params(args, seed):
                 lr=1e-3, unlabeled_weight=3.0, threshold=args.threshold,
                 input_dropout=args.input_dropout, warmup_epochs=args.assal_warmup,
                 max_epochs=args.assal_epochs, batch_size=128, warm_start=args.assal_warm_start,
-                unlabeled_trust=args.trust, trust_cv=args.trust_cv, device="cpu",
+                unlabeled_trust=args.trust, trust_cv=args.trust_cv, ema_decay=args.ema_decay,
+                device="cpu",
                 random_state=seed)
 
 
@@ -398,7 +399,9 @@ def main(argv=None):
                         help="keep only these classes (default: all)")
     parser.add_argument("--trust", type=parse_trust, default="cv",
                         help="ASSAL's unlabeled_trust: 'cv' (default) or a number in [0, 1]")
-    parser.add_argument("--trust-cv", type=int, default=3, help="ASSAL's trust_cv")
+    parser.add_argument("--trust-cv", type=int, default=2, help="ASSAL's trust_cv")
+    parser.add_argument("--ema-decay", type=float, default=None,
+                        help="ASSAL's ema_decay (an averaged teacher); default: none")
     parser.add_argument("--paired", action=argparse.BooleanOptionalAction, default=True,
                         help="also fit the supervised twin of every ASSAL arm each round")
     parser.add_argument("--n-seeds", type=int, default=5)

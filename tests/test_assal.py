@@ -371,3 +371,47 @@ def test_beats_svc_with_30_labels_on_average(digits_split):
 #: unlabeled_trust=1.0: the margins above were measured for the semi-supervised fit itself;
 #: the cross-validated trust (five fits per fit) is tested in test_semi.py.
 ACCURACY_PARAMS = dict(latent_dim=16, warmup_epochs=20, max_epochs=20, unlabeled_trust=1.0)
+
+
+# ----------------------------------------------------------- averaged teacher
+def test_averaged_teacher_gives_the_targets_and_the_probabilities(data):
+    X, y, _ = data
+    clf = ASSALClassifier(**TINY, ema_decay=0.9, random_state=0).fit(X, y)
+    net = clf.net_
+    teacher = net.teacher_
+    # One update per VAE step of the warm-up and of the adversarial epochs.
+    n_steps = sum(len(epoch["batches"]) for epoch in net.history)
+    assert int(teacher.n_averaged) == n_steps
+    live = torch.softmax(net.module_.classify(net.module_.encode(
+        torch.as_tensor(X[:20], dtype=torch.float32))[0]), dim=1).detach().numpy()
+    proba = clf.predict_proba(X[:20])
+    assert np.abs(proba - live).max() > 1e-4  # the averaged weights, not the live ones
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X[:20]), proba, atol=1e-6)
+    assert ASSALClassifier(**TINY, random_state=0).fit(X, y).net_.teacher_ is None
+
+
+def test_averaged_teacher_follows_a_new_head_on_warm_start(data):
+    X, y, _ = data
+    clf = ASSALClassifier(**TINY, ema_decay=0.9, warm_start=True, random_state=0).fit(X, y)
+    fewer = y.copy()
+    fewer[fewer == clf.classes_[-1]] = -1
+    clf.fit(X, fewer)
+    assert clf.predict_proba(X[:5]).shape == (5, len(clf.classes_))
+    head = clf.net_.teacher_.module.classifier
+    assert head.body[-1].out_features == len(clf.classes_)
+
+
+def test_ema_update_ramps_its_decay():
+    from skvaeal.assal._net import _EMAUpdate
+
+    update = _EMAUpdate(0.99)
+    averaged, current = torch.zeros(1), torch.ones(1)
+    assert float(update(averaged, current, torch.tensor(0))) == pytest.approx(0.9)
+    assert float(update(averaged, current, torch.tensor(10**6))) == pytest.approx(0.01)
+
+
+def test_bad_ema_decay_is_named(data):
+    X, y, _ = data
+    with pytest.raises(ValueError, match="ema_decay"):
+        ASSALClassifier(**TINY, ema_decay=1.0).fit(X, y)

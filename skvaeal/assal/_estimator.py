@@ -110,6 +110,12 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         unlabelled loss); the VAE and the pseudo-label targets see clean rows.
         Masking noise is a generic corruption for images and tabular rows
         alike; with few labels it curbs over-fitting.
+    ema_decay : float in [0, 1) or None, default=None
+        Keep an exponential moving average of the weights, updated after
+        every step (decay per step, e.g. 0.99): an averaged teacher (Tarvainen
+        & Valpola, 2017) that gives the pseudo-label targets and the class
+        probabilities, to steady the refits. ``None``: the live weights.
+        Takes effect at a fit that builds the networks (not a warm start).
     %(unlabeled_trust)s
     %(trust_cv)s
     warmup_epochs : int, default=10
@@ -187,21 +193,21 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         "vat_epsilon": [Interval(Real, 0, np.inf, closed="neither")],
         "augment": [StrOptions({"auto", "affine"}), None, callable],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "ema_decay": [None, Interval(Real, 0, 1, closed="left")],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
     }
 
     #: Estimator parameters that are ASSALNet parameters of the same name.
     _NET_PARAMS = ("vae_weight", "supervised_weight", "unlabeled_weight", "unlabeled_loss",
-                   "threshold", "vat_epsilon", "input_dropout")
+                   "threshold", "vat_epsilon", "input_dropout", "ema_decay")
 
     def __init__(self, latent_dim=32, *, architecture="auto", input_shape="auto",
                  hidden_dims=None, classifier_dims=(128,), discriminator_dims=(512, 512),
                  beta=1.0, likelihood="auto", vae_weight=10.0, supervised_weight=1.0,
                  unlabeled_weight=3.0, adversarial_weight=0.1,
                  unlabeled_loss=("pseudo_label", "entropy"), threshold=0.8, vat_epsilon=2.0,
-                 augment="auto", input_dropout=0.0, unlabeled_trust="cv", trust_cv=2,
-                 warmup_epochs=10,
-                 max_epochs=20, batch_size=128, lr=1e-3,
+                 augment="auto", input_dropout=0.0, ema_decay=None, unlabeled_trust="cv",
+                 trust_cv=2, warmup_epochs=10, max_epochs=20, batch_size=128, lr=1e-3,
                  optimizer="adam", n_vae_steps=1, precision="float32", channels_last=False,
                  device="auto", random_state=None, warm_start=False, verbose=0):
         self.latent_dim = latent_dim
@@ -221,6 +227,7 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         self.vat_epsilon = vat_epsilon
         self.augment = augment
         self.input_dropout = input_dropout
+        self.ema_decay = ema_decay
         self.unlabeled_trust = unlabeled_trust
         self.trust_cv = trust_cv
         self.warmup_epochs = warmup_epochs
@@ -358,6 +365,7 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
                     # New classes: keep the learnt representation, start a new head.
                     self.net_.module_.classifier = self._new_head(len(classes)).to(self.device_)
                     self.net_.initialize_optimizer()
+                    self.net_.reset_teacher()
                 self.classes_ = classes
                 self._run(X32, target, "adversarial", epochs, trust)
         else:

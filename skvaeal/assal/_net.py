@@ -1,7 +1,10 @@
 """ASSALNet: the skorch net of adversarial semi-supervised active learning (ASSAL)."""
 
+import copy
+
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel
 
 from .._net import AdversarialVAENet, trusted_mean
 from ..nn import reparameterize, unlabeled_loss, unlabeled_loss_kinds
@@ -9,6 +12,24 @@ from ..nn import reparameterize, unlabeled_loss, unlabeled_loss_kinds
 __all__ = ["ASSALNet"]
 
 PHASES = ("warmup", "adversarial")
+
+
+class _EMAUpdate:
+    """One step of an exponential moving average of a parameter, picklable.
+
+    The decay starts low and rises to ``decay``, ``min(decay, (1 + n) / (10 + n))``
+    after ``n`` updates (TensorFlow's ``ExponentialMovingAverage(num_updates=...)``),
+    so a short fit is not averaged towards its random initial weights; torch's
+    ``get_ema_multi_avg_fn`` has neither the ramp nor a picklable result.
+    """
+
+    def __init__(self, decay):
+        self.decay = float(decay)
+
+    def __call__(self, averaged, current, num_averaged):
+        n = int(num_averaged)
+        decay = min(self.decay, (1.0 + n) / (10.0 + n))
+        return averaged * decay + current * (1.0 - decay)
 
 
 class ASSALNet(AdversarialVAENet):
@@ -65,6 +86,13 @@ class ASSALNet(AdversarialVAENet):
         encoder's adversarial loss. ``0`` is the supervised fit of this
         network (only the labelled rows shape it, for as many steps); the
         sampler always learns from both pools.
+    ema_decay : float in [0, 1) or None, default=None
+        With a number, the net keeps an exponential moving average of the
+        encoder, decoder and classifier weights (torch's ``AveragedModel``),
+        updated after every step: an averaged teacher (Tarvainen & Valpola,
+        2017) whose predictions are the pseudo-label targets, and whose
+        classifier gives :meth:`predict_proba`. Read when the modules are
+        built.
     phase : {"warmup", "adversarial"}, default="adversarial"
     n_vae_steps : int, default=1
         Updates of the VAE per update of the sampler (one in Algorithm 1).
@@ -91,7 +119,7 @@ class ASSALNet(AdversarialVAENet):
     def __init__(self, module, *args, discriminator, vae_weight=1.0, supervised_weight=1.0,
                  unlabeled_weight=1.0, adversarial_weight=1.0, unlabeled_loss="pseudo_label",
                  threshold=0.95, vat_epsilon=2.0, input_dropout=0.0, unlabeled_trust=1.0,
-                 phase="adversarial", n_vae_steps=1, **kwargs):
+                 ema_decay=None, phase="adversarial", n_vae_steps=1, **kwargs):
         self.vae_weight = vae_weight
         self.supervised_weight = supervised_weight
         self.unlabeled_weight = unlabeled_weight
@@ -100,10 +128,40 @@ class ASSALNet(AdversarialVAENet):
         self.vat_epsilon = vat_epsilon
         self.input_dropout = input_dropout
         self.unlabeled_trust = unlabeled_trust
+        self.ema_decay = ema_decay
         self.phase = phase
         super().__init__(module, *args, discriminator=discriminator,
                          adversarial_weight=adversarial_weight, n_vae_steps=n_vae_steps,
                          **kwargs)
+
+    def initialize_module(self):
+        super().initialize_module()
+        # Assigned inside skorch's module initialisation, so it is registered: moved to
+        # the device, saved and pickled with the net.
+        self.teacher_ = None
+        if self.ema_decay is not None:
+            self.teacher_ = AveragedModel(self.module_, avg_fn=_EMAUpdate(self.ema_decay),
+                                          use_buffers=True)
+        return self
+
+    def reset_teacher(self):
+        """Restart the averaged weights from the current ones (e.g. after a new head)."""
+        if getattr(self, "teacher_", None) is not None:
+            self.teacher_.module.classifier = copy.deepcopy(self.module_.classifier)
+            self.teacher_.n_averaged.zero_()  # the next update copies the current weights
+
+    def _teacher(self):
+        """The module whose predictions are targets and outputs: the average, or the live one."""
+        ema = getattr(self, "teacher_", None)
+        if ema is None or int(ema.n_averaged) == 0:
+            return self.module_
+        return ema.module
+
+    def _vae_step(self, X, X_view, y, labeled):
+        loss, outputs = super()._vae_step(X, X_view, y, labeled)
+        if getattr(self, "teacher_", None) is not None:
+            self.teacher_.update_parameters(self.module_)
+        return loss, outputs
 
     def check_net_params(self):
         super().check_net_params()
@@ -149,11 +207,18 @@ class ASSALNet(AdversarialVAENet):
             grad = "entropy" in kinds and torch.is_grad_enabled()
             with self._autocast(), torch.set_grad_enabled(grad):
                 clean = self.module_.classify(mu_u)
+            target = clean
+            teacher = self._teacher()
+            if "pseudo_label" in kinds and teacher is not self.module_:
+                with self._autocast(), torch.no_grad():
+                    target = teacher.classify(teacher.encode(X[unlabeled])[0])
             for kind in kinds:
                 if kind == "vat":
                     term = self._vat_loss(X[unlabeled], mu_u)
                 else:
-                    term = unlabeled_loss(logits[unlabeled], clean, kind, self.threshold)
+                    term = unlabeled_loss(logits[unlabeled],
+                                          target if kind == "pseudo_label" else clean,
+                                          kind, self.threshold)
                 loss = loss + trust * self.unlabeled_weight * term
         if self.phase == "adversarial" and self.adversarial_weight and trust:
             loss = loss + trust * self.adversarial_weight * self._adversarial_loss(mu, labeled)
@@ -193,8 +258,10 @@ class ASSALNet(AdversarialVAENet):
 
     # ----------------------------------------------------------------- inference
     def predict_proba(self, X):
-        """Class probabilities ``p(y | mu(x))`` as a float32 array."""
+        """Class probabilities ``p(y | mu(x))`` as a float32 array (averaged weights if kept)."""
+        module = self._teacher()
+
         def fn(xb):
-            return torch.softmax(self.module_.classify(self.module_.encode(xb)[0]).float(), dim=1)
+            return torch.softmax(module.classify(module.encode(xb)[0]).float(), dim=1)
 
         return self._map_batches(fn, X)
