@@ -32,10 +32,9 @@ def trusted_mean(values, labeled, trust):
     if trust == 1:
         return values.mean()
     weights = torch.where(labeled, 1.0, float(trust)).to(values.dtype)
-    total = weights.sum()
-    if float(total) == 0.0:
-        return values.sum() * 0.0
-    return (values * weights).sum() / total
+    # clamp_min rather than a test of the total: no device sync on every step, and 0
+    # (with the graph kept) when every weight is 0.
+    return (values * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
 class AdversarialVAENet(VAENet):
