@@ -87,7 +87,8 @@ def load(args):
     return np.asarray(X, dtype=np.float32), np.asarray(y)
 
 
-def semi_diagnostics(clf, X_unlabeled, y_unlabeled, X_test, y_test, threshold):
+def semi_diagnostics(clf, X_unlabeled, y_unlabeled, X_test, y_test, threshold,
+                     X_labeled=None, y_labeled=None):
     """What a semi-supervised fit did with its unlabelled rows, against their true labels.
 
     Pseudo-label coverage (share of unlabelled rows at or above the confidence
@@ -104,9 +105,12 @@ def semi_diagnostics(clf, X_unlabeled, y_unlabeled, X_test, y_test, threshold):
     scores = getattr(clf, "trust_scores_", None)
     if scores:
         out["cv_semi"], out["cv_supervised"] = scores[1.0], scores[0.0]
+        out["cv_gain"] = scores.get("gain", float("nan"))
     proba_t = clf.predict_proba(X_test)
     conf_t, correct_t = proba_t.max(1), clf.classes_[proba_t.argmax(1)] == y_test
     bins = np.minimum((conf_t * 15).astype(int), 14)
+    if X_labeled is not None:
+        out["train_accuracy"] = float(clf.score(X_labeled, y_labeled))
     out["ece"] = float(sum(abs(correct_t[bins == b].mean() - conf_t[bins == b].mean())
                            * np.mean(bins == b) for b in range(15) if np.any(bins == b)))
     return out
@@ -236,7 +240,8 @@ def run_seed(args, seed):
             log["acc"].setdefault("assal-clf/random-queries/supervised", []).append(twin_acc)
             rest = y_semi == -1
             log["diagnostics"].setdefault("assal-clf/random-queries", []).append(
-                semi_diagnostics(clf, Xp[rest], yp[rest], Xt, yt, args.threshold))
+                semi_diagnostics(clf, Xp[rest], yp[rest], Xt, yt, args.threshold,
+                                 Xp[~rest], yp[~rest]))
         log["acc"]["assal-clf/random-queries"] = accs
         progress(log, ["assal-clf/random-queries", "assal-clf/random-queries/supervised"])
 
@@ -269,7 +274,8 @@ def run_seed(args, seed):
             log["acc"].setdefault(arm, []).append(float(clf.score(Xt, yt)))
             rest = y_semi == -1
             log["diagnostics"].setdefault(arm, []).append(
-                semi_diagnostics(clf, Xp[rest], yp[rest], Xt, yt, args.threshold))
+                semi_diagnostics(clf, Xp[rest], yp[rest], Xt, yt, args.threshold,
+                                 Xp[~rest], yp[~rest]))
             if args.paired:
                 # The same network and labels without the unlabelled rows (issue 12). A
                 # cold fit whose trust came out 0 is that fit already (same seed).
@@ -365,7 +371,8 @@ def report(logs, args):
         if not all(diag):
             continue
         print(f"\n{arm}: per round, mean over seeds")
-        for key in ("trust", "coverage", "pseudo_accuracy", "ece", "cv_semi", "cv_supervised"):
+        for key in ("trust", "coverage", "pseudo_accuracy", "train_accuracy", "ece", "cv_semi",
+                    "cv_supervised", "cv_gain"):
             if key not in diag[0][0]:
                 continue
             values = np.array([[d.get(key, np.nan) for d in run] for run in diag], float)

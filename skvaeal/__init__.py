@@ -11,6 +11,7 @@ __version__ = "0.1.0.dev0"
 #: Public estimator -> the method package that defines it.
 _FORWARDS = {
     "ASSALClassifier": "skvaeal.assal",
+    "MCDropoutClassifier": "skvaeal.bald",
     "PoolMatcher": "skvaeal.asal",
     "VAALSampler": "skvaeal.vaal",
     "VAETransformer": "skvaeal.vae",
@@ -19,5 +20,5 @@ _FORWARDS = {
 
 __getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 
-__all__ = ["ASSALClassifier", "PoolMatcher", "VAALSampler", "VAETransformer", "WGANTransformer",
-           "__version__"]
+__all__ = ["ASSALClassifier", "MCDropoutClassifier", "PoolMatcher", "VAALSampler",
+           "VAETransformer", "WGANTransformer", "__version__"]

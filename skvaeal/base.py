@@ -332,8 +332,9 @@ class NetEstimatorMixin:
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # The outputs of transform() keep the input's float dtype.
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        if tags.transformer_tags is not None:
+            # The outputs of transform() keep the input's float dtype.
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
     def __setstate__(self, state):

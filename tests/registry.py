@@ -25,6 +25,7 @@ import skvaeal
 from strategy_contract import contract_data
 from skvaeal import ASSALClassifier, VAALSampler, VAETransformer
 from skvaeal.asal import PoolMatcher, WGANTransformer, asal_sampling
+from skvaeal.bald import MCDropoutClassifier, bald_sampling, batchbald_sampling
 from skvaeal.query import (assal_sampling, consensus_entropy_sampling, entropy_sampling,
                            k_center_greedy, margin_sampling, max_disagreement_sampling,
                            max_std_sampling, random_sampling, uncertainty_batch_sampling,
@@ -67,6 +68,16 @@ ESTIMATORS = {
 }
 
 
+ESTIMATORS["MCDropoutClassifier"] = EstimatorCase(
+    MCDropoutClassifier(hidden_dims=(16,), n_mc_samples=5, max_epochs=3, random_state=0),
+    {
+        "check_classifiers_train": (
+            "the check wants 83% training accuracy on small blobs, and 3 epochs of a dropout "
+            "network are too few; tests/test_bald.py runs the check at max_epochs=50, where "
+            "it passes"),
+    })
+
+
 def expected_failed_checks(estimator):
     """``parametrize_with_checks``'s callback: the expected failures of ``estimator``."""
     return ESTIMATORS[type(estimator).__name__].expected_failed_checks
@@ -95,6 +106,9 @@ class StrategyCase:
 
 _WITH_MODEL = ("estimator", "pipeline", "skvaeal_learner", "modal_learner", "committee")
 _COMMITTEES = ("committee", "modal_committee")
+#: Models that expose their weight samples (predict_proba_samples), for BALD and BatchBALD.
+_MC_DROPOUT = ("mc_dropout", "mc_dropout_pipeline", "mc_dropout_learner",
+               "mc_dropout_modal_learner")
 #: Tiny networks for the strategies that train one: the contract checks behaviour.
 TINY_VAAL = dict(latent_dim=4, hidden_dims=(32,), discriminator_dims=(32,), max_epochs=1,
                  batch_size=64)
@@ -138,6 +152,10 @@ STRATEGIES = {
     "vote_entropy": StrategyCase(vote_entropy_sampling, classifiers=_COMMITTEES),
     "consensus_entropy": StrategyCase(consensus_entropy_sampling, classifiers=_COMMITTEES),
     "max_disagreement": StrategyCase(max_disagreement_sampling, classifiers=_COMMITTEES),
+    "bald": StrategyCase(bald_sampling, classifiers=_MC_DROPOUT, needs_model=True),
+    "batchbald": StrategyCase(batchbald_sampling, classifiers=_MC_DROPOUT, needs_model=True),
+    "batchbald_sampled": StrategyCase(batchbald_sampling, {"n_configurations": 16},
+                                      classifiers=_MC_DROPOUT, needs_model=True),
     "max_std": StrategyCase(max_std_sampling,
                             classifiers=("regressor", "regressor_learner", "committee_regressor",
                                          "modal_committee_regressor")),
@@ -218,6 +236,29 @@ def _regressor_learner(data):
                          X_training=data.X_labeled, y_training=data.y_labeled.astype(float)), {}
 
 
+def _mc_dropout():
+    return MCDropoutClassifier(hidden_dims=(16,), n_mc_samples=8, max_epochs=3, random_state=0)
+
+
+def _mc_dropout_fitted(data):
+    return _mc_dropout().fit(data.X_labeled, data.y_labeled), {}
+
+
+def _mc_dropout_pipeline(data):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), _mc_dropout()).fit(data.X_labeled, data.y_labeled), {}
+
+
+def _mc_dropout_learner(module):
+    def make(data):
+        learner_class = importlib.import_module(module).ActiveLearner
+        return learner_class(_mc_dropout(), bald_sampling, X_training=data.X_labeled,
+                             y_training=data.y_labeled), {}
+    return make
+
+
 def _assal(data):
     model = ASSALClassifier(**TINY_ASSAL, random_state=0)
     return model.fit(data.X_labeled, data.y_labeled, X_unlabeled=data.X_pool), {}
@@ -232,6 +273,10 @@ CLASSIFIERS = {
     "skvaeal_learner": _learner("skvaeal.active"),
     "modal_learner": _learner("modAL.models"),
     "assal": _assal,
+    "mc_dropout": _mc_dropout_fitted,
+    "mc_dropout_pipeline": _mc_dropout_pipeline,
+    "mc_dropout_learner": _mc_dropout_learner("skvaeal.active"),
+    "mc_dropout_modal_learner": _mc_dropout_learner("modAL.models"),
     "assal_learner": _learner("skvaeal.active", assal=True),
     "assal_modal_learner": _learner("modAL.models", assal=True),
     "committee": _committee("skvaeal.active"),
@@ -242,7 +287,8 @@ CLASSIFIERS = {
     "modal_committee_regressor": _committee("modAL.models", regressor=True),
 }
 #: Classifiers that need modAL (installed only in the scikit-learn<1.8 interop environment).
-NEEDS_MODAL = {"modal_learner", "assal_modal_learner", "modal_committee",
+NEEDS_MODAL = {"modal_learner", "assal_modal_learner", "mc_dropout_modal_learner",
+               "modal_committee",
                "modal_committee_regressor"}
 
 

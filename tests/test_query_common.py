@@ -86,8 +86,8 @@ def test_string_pool_is_refused_by_name(strategy_name):
 
 
 @pytest.mark.parametrize("strategy_name", sorted(s for s, c in STRATEGIES.items()
-                                                 if "skvaeal_learner" in c.classifiers
-                                                 or "assal_learner" in c.classifiers))
+                                                 if {"skvaeal_learner", "assal_learner",
+                                                     "mc_dropout_learner"} & set(c.classifiers)))
 def test_query_strategy_of_skvaeal_learner(strategy_name):
     """Used as the learner's query_strategy, over a few query/teach rounds."""
     from skvaeal.active import ActiveLearner
@@ -97,6 +97,9 @@ def test_query_strategy_of_skvaeal_learner(strategy_name):
     X, y = data.X_pool, data.y_pool
     if "assal_learner" in case.classifiers:
         learner, _ = CLASSIFIERS["assal_learner"](data)
+        learner.query_strategy = case.bound(random_state=0)
+    elif "mc_dropout_learner" in case.classifiers:
+        learner, _ = CLASSIFIERS["mc_dropout_learner"](data)
         learner.query_strategy = case.bound(random_state=0)
     else:
         learner = ActiveLearner(CLASSIFIERS["estimator"](data)[0], case.bound(random_state=0),

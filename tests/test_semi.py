@@ -6,7 +6,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import KFold
 
 from skvaeal import ASSALClassifier
-from skvaeal._semi import TRUST_CANDIDATES, choose_trust
+from skvaeal._semi import TRUST_CANDIDATES, TRUST_MARGIN, choose_trust, trust_gain
 
 from registry import TINY_ASSAL
 
@@ -63,15 +63,17 @@ def test_trust_attributes_and_determinism():
     a = ASSALClassifier(**params, random_state=3).fit(X, target)
     b = ASSALClassifier(**params, random_state=3).fit(X, target)
     assert a.unlabeled_trust_ in TRUST_CANDIDATES
-    assert set(a.trust_scores_) == {1.0, 0.0, "n_splits"}
+    assert set(a.trust_scores_) == {1.0, 0.0, "n_splits", "gain"}
     assert a.trust_scores_["n_splits"] == 2
     assert all(0.0 <= a.trust_scores_[t] <= 1.0 for t in TRUST_CANDIDATES)
     assert a.trust_scores_ == b.trust_scores_
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-6)
-    # The chosen trust is the better-scoring one, the semi-supervised fit on a tie.
+    # The semi-supervised fit is chosen only when its paired gain reaches the margin.
     scores = a.trust_scores_
-    expected = 1.0 if scores[1.0] >= scores[0.0] else 0.0
+    expected = 1.0 if scores["gain"] >= TRUST_MARGIN else 0.0
     assert a.unlabeled_trust_ == expected
+    if scores["gain"] > 0:
+        assert scores[1.0] > scores[0.0]
 
 
 def test_fixed_trust_runs_no_cross_validation():
@@ -133,3 +135,34 @@ def test_bad_trust_parameters_are_named(params, match):
     X, y = misleading(0, n=60)
     with pytest.raises(ValueError, match=match):
         ASSALClassifier(**TINY_ASSAL | params).fit(X, _semi_target(y, 10, 0))
+
+
+def test_trust_gain_is_the_paired_statistic():
+    semi = np.array([1, 1, 1, 1, 0, 0, 1, 0], dtype=bool)
+    supervised = np.array([0, 0, 0, 1, 1, 0, 1, 0], dtype=bool)
+    # b = 3 rows only the semi-supervised fit got right, c = 1 only the supervised one.
+    assert trust_gain(semi, supervised) == pytest.approx(2 / np.sqrt(4))
+    assert trust_gain(supervised, semi) == pytest.approx(-1.0)
+    assert trust_gain(semi, semi) == 0.0
+
+
+class _TrustBlind(ASSALClassifier):
+    """Ignores its trust, so both candidates predict alike: no evidence either way."""
+
+    def fit(self, X, y):
+        from sklearn.neighbors import KNeighborsClassifier
+        labeled = y != -1
+        self.knn_ = KNeighborsClassifier(1).fit(X[labeled], y[labeled])
+        self.classes_ = self.knn_.classes_
+        return self
+
+    def predict(self, X):
+        return self.knn_.predict(X)
+
+
+def test_an_even_draw_falls_back_to_the_supervised_fit():
+    X, y = load_digits(return_X_y=True)
+    target = _semi_target(y[:300], 40, 0)
+    trust, scores = choose_trust(_TrustBlind(trust_cv=2), X[:300], target, seed=0)
+    assert scores[1.0] == scores[0.0] and scores["gain"] == 0.0
+    assert trust == 0.0

@@ -1,6 +1,7 @@
 """The skorch ``NeuralNet`` parts several methods share (private).
 
-``VAENet`` (a VAE trained on its input), ``AdversarialVAENet`` (a VAE against
+``BatchedNet`` (the loader, precision and batched inference every net
+shares), ``VAENet`` (a VAE trained on its input), ``AdversarialVAENet`` (a VAE against
 a latent discriminator, with a second optimiser), and the batch iterators
 ``SliceLoader`` and ``PoolPairLoader``. Each method's own net lives in its
 folder (``skvaeal.vaal.VAALNet``, ``skvaeal.assal.ASSALNet``).
@@ -8,7 +9,7 @@ folder (``skvaeal.vaal.VAALNet``, ``skvaeal.assal.ASSALNet``).
 
 from ._adversarial import AdversarialVAENet, pool_mean, trusted_mean
 from ._loader import PoolPairLoader, SliceLoader, as_tensor
-from ._vae import VAENet
+from ._vae import BatchedNet, VAENet
 
-__all__ = ["AdversarialVAENet", "PoolPairLoader", "SliceLoader", "VAENet", "as_tensor",
-           "pool_mean", "trusted_mean"]
+__all__ = ["AdversarialVAENet", "BatchedNet", "PoolPairLoader", "SliceLoader", "VAENet",
+           "as_tensor", "pool_mean", "trusted_mean"]

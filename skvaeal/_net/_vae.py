@@ -31,43 +31,29 @@ def _needs_train_call(module, training):
     return False
 
 
-class VAENet(NeuralNet):
-    """A skorch :class:`~skorch.NeuralNet` that trains a VAE on unlabelled rows.
+class BatchedNet(NeuralNet):
+    """A skorch :class:`~skorch.NeuralNet` with the package's loader, precision and inference.
 
-    The module returns ``(x_hat, mu, logvar)`` and the criterion
-    (:class:`~skvaeal.nn.ELBOLoss` by default) compares ``x_hat`` with the input
-    batch itself, so ``fit(X, y=None)`` needs no target. Besides skorch's usual
-    API it adds batched ``encode``, ``decode`` and ``elbo``.
+    What every net of the package shares, whatever its model: batches sliced
+    from whole tensors (:class:`~skvaeal._net.SliceLoader`) and moved to the
+    device once, an optional bfloat16 autocast, a clear error when training
+    diverges, and batched, batch-invariant inference (:meth:`_map_batches`).
 
     Parameters
     ----------
     module : torch.nn.Module class or instance
-        A module with ``encode(x) -> (mu, logvar)``, ``decode(z) -> x_hat`` and
-        ``forward(x) -> (x_hat, mu, logvar)``, e.g. :class:`~skvaeal.nn.VAEModule`.
-    criterion : class or instance, default=ELBOLoss
     precision : {"float32", "bfloat16"}, default="float32"
         ``"bfloat16"`` runs forward passes under :func:`torch.autocast`; losses
         are always reduced in float32.
     **kwargs
         Everything :class:`skorch.NeuralNet` accepts. The iterators default to
         :class:`~skvaeal._net.SliceLoader`.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skvaeal._net import VAENet
-    >>> from skvaeal.nn import MLPDecoder, MLPEncoder, VAEModule
-    >>> net = VAENet(VAEModule, module__encoder=MLPEncoder(4, 2),
-    ...              module__decoder=MLPDecoder(2, 4), max_epochs=1, verbose=0)
-    >>> net = net.fit(torch.rand(16, 4), None)
-    >>> net.encode(torch.rand(3, 4)).shape
-    (3, 2)
     """
 
-    def __init__(self, module, *args, criterion=ELBOLoss, precision="float32",
-                 iterator_train=SliceLoader, iterator_valid=SliceLoader, **kwargs):
+    def __init__(self, module, *args, precision="float32", iterator_train=SliceLoader,
+                 iterator_valid=SliceLoader, **kwargs):
         kwargs.setdefault("iterator_train__shuffle", True)
-        super().__init__(module, *args, criterion=criterion, iterator_train=iterator_train,
+        super().__init__(module, *args, iterator_train=iterator_train,
                          iterator_valid=iterator_valid, **kwargs)
         self.precision = precision
 
@@ -118,11 +104,6 @@ class VAENet(NeuralNet):
     def infer(self, x, **fit_params):
         with self._autocast():
             return super().infer(x, **fit_params)
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        # The target of an autoencoder is its input; y_true is ignored.
-        X = to_tensor(X, device=self.device)
-        return self.criterion_(y_pred, X.float())
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         loss = kwargs.get("loss")
@@ -176,6 +157,48 @@ class VAENet(NeuralNet):
                     out = np.empty((n, *result.shape[1:]), dtype=np.float32)
                 out[start:start + rows] = result
         return out
+
+
+class VAENet(BatchedNet):
+    """A skorch :class:`~skorch.NeuralNet` that trains a VAE on unlabelled rows.
+
+    The module returns ``(x_hat, mu, logvar)`` and the criterion
+    (:class:`~skvaeal.nn.ELBOLoss` by default) compares ``x_hat`` with the input
+    batch itself, so ``fit(X, y=None)`` needs no target. Besides skorch's usual
+    API it adds batched ``encode``, ``decode`` and ``elbo``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        A module with ``encode(x) -> (mu, logvar)``, ``decode(z) -> x_hat`` and
+        ``forward(x) -> (x_hat, mu, logvar)``, e.g. :class:`~skvaeal.nn.VAEModule`.
+    criterion : class or instance, default=ELBOLoss
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs forward passes under :func:`torch.autocast`; losses
+        are always reduced in float32.
+    **kwargs
+        Everything :class:`skorch.NeuralNet` accepts. The iterators default to
+        :class:`~skvaeal._net.SliceLoader`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvaeal._net import VAENet
+    >>> from skvaeal.nn import MLPDecoder, MLPEncoder, VAEModule
+    >>> net = VAENet(VAEModule, module__encoder=MLPEncoder(4, 2),
+    ...              module__decoder=MLPDecoder(2, 4), max_epochs=1, verbose=0)
+    >>> net = net.fit(torch.rand(16, 4), None)
+    >>> net.encode(torch.rand(3, 4)).shape
+    (3, 2)
+    """
+
+    def __init__(self, module, *args, criterion=ELBOLoss, **kwargs):
+        super().__init__(module, *args, criterion=criterion, **kwargs)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # The target of an autoencoder is its input; y_true is ignored.
+        X = to_tensor(X, device=self.device)
+        return self.criterion_(y_pred, X.float())
 
     def encode(self, X):
         """Posterior means ``E[z|x]`` of the rows of ``X``, as a float32 array."""

@@ -2,6 +2,7 @@
 
 from ._augment import RandomAffine
 from ._conv import ConvDecoder, ConvEncoder, conv_output_shape
+from ._dropout import MCDropoutCNN, MCDropoutMLP
 from ._gan import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator, gradient_penalty
 from ._heads import LatentClassifier, LatentDiscriminator
 from ._losses import (UNLABELED_LOSSES, ELBOLoss, gaussian_kl, reconstruction_nll,
@@ -18,6 +19,8 @@ __all__ = [
     "ELBOLoss",
     "LatentClassifier",
     "LatentDiscriminator",
+    "MCDropoutCNN",
+    "MCDropoutMLP",
     "MLPCritic",
     "MLPDecoder",
     "MLPEncoder",

@@ -10,8 +10,9 @@ are the pure numpy criteria behind the uncertainty strategies. The strategies
 of the methods with a model of their own live in the method packages and are
 forwarded here, so that ``from skvaeal.query import vaal_sampling`` keeps
 working: :func:`vaal_sampling` (:mod:`skvaeal.vaal`) and
-:func:`assal_sampling` (:mod:`skvaeal.assal`) and :func:`asal_sampling`
-(:mod:`skvaeal.asal`).
+:func:`assal_sampling` (:mod:`skvaeal.assal`), :func:`asal_sampling`
+(:mod:`skvaeal.asal`), and :func:`bald_sampling` and :func:`batchbald_sampling`
+(:mod:`skvaeal.bald`).
 """
 
 from .._lazy import lazy_exports
@@ -37,6 +38,8 @@ from ._uncertainty import (classifier_entropy, classifier_margin, classifier_unc
 _FORWARDS = {
     "asal_sampling": "skvaeal.asal",
     "assal_sampling": "skvaeal.assal",
+    "bald_sampling": "skvaeal.bald",
+    "batchbald_sampling": "skvaeal.bald",
     "vaal_sampling": "skvaeal.vaal",
 }
 
@@ -47,6 +50,8 @@ __all__ = [
     "KL_max_disagreement",
     "asal_sampling",
     "assal_sampling",
+    "bald_sampling",
+    "batchbald_sampling",
     "classifier_entropy",
     "classifier_margin",
     "classifier_uncertainty",

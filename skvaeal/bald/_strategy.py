@@ -1,0 +1,288 @@
+"""BALD and BatchBALD: query the rows the model's weight samples disagree on most.
+
+BALD (Houlsby et al., 2011; Gal et al., 2017) scores a row by the mutual
+information between its label and the model's weights,
+``I[y; w] = H[E_w p(y|w)] - E_w H[p(y|w)]``: high where the sampled networks
+are each confident but disagree, not where all of them are unsure (which the
+entropy of the mean also rewards). BatchBALD (Kirsch et al., 2019) scores a
+batch jointly, ``I[y_1..y_b; w]``, so that a batch of near-duplicates scores
+no more than one of them, and picks it greedily.
+
+Both read the T weight samples from ``predict_proba_samples(X) -> (T, n, K)``
+of the classifier (e.g. :class:`~skvaeal.bald.MCDropoutClassifier`), the last
+step of a pipeline, or the estimator inside a learner.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.special import entr
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _is_fitted
+
+from ..query._base import (ClassifierNotFittedError, check_n_query, get_estimator, query_result,
+                           strategy_params, top_k)
+from ..utils import n_rows, take_rows
+from ..utils._param_validation import Interval
+
+__all__ = ["bald_scores", "bald_sampling", "batchbald_sampling"]
+
+#: Pool rows per call of ``predict_proba_samples`` in :func:`bald_sampling`: memory
+#: stays at T x this x K probabilities, whatever the pool's size.
+BALD_CHUNK = 8192
+
+
+def _check_samples(samples, n_expected=None):
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.ndim != 3 or (n_expected is not None and samples.shape[1] != n_expected):
+        expected = f"(T, {n_expected}, n_classes)" if n_expected is not None else \
+            "(T, n_samples, n_classes)"
+        raise ValueError(f"predict_proba_samples returned shape {samples.shape}; "
+                         f"expected {expected}.")
+    return samples
+
+
+def bald_scores(proba_samples):
+    """Mutual information between each row's label and the model's weights.
+
+    Parameters
+    ----------
+    proba_samples : array-like of shape (T, n_samples, n_classes)
+        Class probabilities of T weight samples (MC dropout passes, ensemble
+        members).
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        ``H[mean_t p_t] - mean_t H[p_t]`` in nats, >= 0 (up to rounding).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal.bald import bald_scores
+    >>> agree = [[0.5, 0.5], [0.5, 0.5]]     # both samples unsure: no disagreement
+    >>> disagree = [[1.0, 0.0], [0.0, 1.0]]  # each sure, of a different class
+    >>> samples = np.array([agree, disagree]).transpose(1, 0, 2)
+    >>> bald_scores(samples).round(4)
+    array([0.    , 0.6931])
+    """
+    samples = _check_samples(proba_samples)
+    mean_entropy = entr(samples).sum(axis=2).mean(axis=0)
+    entropy_of_mean = entr(samples.mean(axis=0)).sum(axis=1)
+    # Rounding can leave -1e-17 where the samples agree; the information is never negative.
+    return np.maximum(entropy_of_mean - mean_entropy, 0.0)
+
+
+def _samples_of(classifier, X_pool, name):
+    """``predict_proba_samples`` of the model the strategy is given, with clear errors."""
+    estimator = get_estimator(classifier)
+    if estimator is None:
+        raise ClassifierNotFittedError(
+            f"{name} needs a fitted classifier with predict_proba_samples (e.g. "
+            "MCDropoutClassifier); got None.")
+    final, head = estimator, None
+    if isinstance(estimator, Pipeline):
+        final, head = estimator[-1], estimator[:-1]
+    if not hasattr(final, "predict_proba_samples"):
+        if hasattr(final, "fit") and not _is_fitted(final):
+            raise ClassifierNotFittedError(
+                f"{name} needs a fitted classifier with predict_proba_samples, but "
+                f"{type(final).__name__} is not fitted (and has no such method).")
+        raise TypeError(
+            f"{name} needs a fitted classifier with the model's weight samples, "
+            "predict_proba_samples(X) -> (T, n_samples, n_classes), such as "
+            f"skvaeal.bald.MCDropoutClassifier; {type(final).__name__} has none. Use "
+            "entropy_sampling for a classifier with predict_proba only.")
+
+    def samples(X):
+        try:
+            return final.predict_proba_samples(X if head is None else head.transform(X))
+        except NotFittedError as exc:
+            raise ClassifierNotFittedError(
+                f"{name} needs a fitted classifier, but {type(final).__name__} is not fitted "
+                "yet (label a first batch, e.g. with random_sampling).") from exc
+
+    return samples
+
+
+_TIE_BREAK = {"random_tie_break": ["boolean"]}
+
+
+@strategy_params(_TIE_BREAK)
+def bald_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
+                  random_state=None):
+    """Query the rows of highest BALD score (Houlsby et al., 2011; Gal et al., 2017).
+
+    Each row is scored alone (:func:`bald_scores`); the top ``n_instances``
+    are returned, so a batch may hold near-duplicates (see
+    :func:`batchbald_sampling`). The pool is scored in chunks of 8,192 rows,
+    so memory does not grow with it.
+
+    Parameters
+    ----------
+    classifier : fitted classifier, pipeline or learner
+        Its model (a pipeline's last step) must have ``predict_proba_samples``,
+        as :class:`~skvaeal.bald.MCDropoutClassifier` has.
+    X_pool : array-like of shape (n_samples, n_features)
+        Candidates, as the classifier accepts them.
+    n_instances : int, default=1
+    random_tie_break : bool, default=True
+        Break ties between equal scores at random (with ``random_state``).
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,)
+        Indices into ``X_pool``, highest score first.
+    scores : ndarray of shape (n_instances,)
+        Their BALD scores (nats).
+
+    Raises
+    ------
+    TypeError
+        If the model has no ``predict_proba_samples``, or is missing or not
+        fitted (:class:`~skvaeal.query.ClassifierNotFittedError`).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skvaeal.bald import MCDropoutClassifier, bald_sampling
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MCDropoutClassifier(hidden_dims=(32,), max_epochs=5, random_state=0)
+    >>> clf = clf.fit(X[:50] / 16, y[:50])
+    >>> query_idx, scores = bald_sampling(clf, X[50:] / 16, n_instances=3, random_state=0)
+    >>> query_idx.shape, bool(scores[0] >= scores[-1])
+    ((3,), True)
+    """
+    n_instances = check_n_query(X_pool, n_instances)
+    samples = _samples_of(classifier, X_pool, "bald_sampling")
+    n = n_rows(X_pool)
+    scores = np.empty(n)
+    for start in range(0, n, BALD_CHUNK):
+        rows = np.arange(start, min(n, start + BALD_CHUNK))
+        scores[rows] = bald_scores(_check_samples(samples(take_rows(X_pool, rows)), len(rows)))
+    query_idx = top_k(scores, n_instances, random_state, random_tie_break=random_tie_break)
+    return query_result(query_idx, scores[query_idx])
+
+
+def _joint_entropies(configs, weights, samples, candidates, chunk_elems=1 << 22):
+    """Entropy of the chosen rows' labels joined with each candidate's, ``(len(candidates),)``.
+
+    ``configs[m, t]`` is the probability of the m-th configuration of the
+    chosen rows' labels under weight sample t; the joint of configuration m
+    with candidate label y is ``mean_t configs[m, t] * samples[t, c, y]``, and
+    the entropy sums ``-weights[m] p log p`` over m and y.
+    """
+    n_configs, n_samples = configs.shape
+    n_classes = samples.shape[2]
+    out = np.empty(len(candidates))
+    step = max(1, chunk_elems // max(1, n_configs * n_classes))
+    for start in range(0, len(candidates), step):
+        block = candidates[start:start + step]
+        p = samples[:, block, :].reshape(n_samples, -1)
+        joint = (configs @ p / n_samples).reshape(n_configs, len(block), n_classes)
+        out[start:start + step] = np.einsum("m,mcy->c", weights, entr(joint))
+    return out
+
+
+@strategy_params({"n_configurations": [Interval(Integral, 1, None, closed="left")]})
+def batchbald_sampling(classifier, X_pool, n_instances=1, *, n_configurations=4096,
+                       random_state=None):
+    """Query a batch that is jointly informative: greedy BatchBALD (Kirsch et al., 2019).
+
+    The i-th pick maximises the mutual information between the weights and
+    the labels of the first i picks, ``H[y_1..y_i] - sum E_w H[y_j|w]``. The
+    joint entropy sums over the label configurations of the rows already
+    picked while there are at most ``n_configurations`` of them (K^(i-1));
+    beyond, it is estimated from ``n_configurations`` configurations drawn
+    from the joint predictive (a weight sample, then each label from it), as
+    Kirsch et al. do. The first pick is BALD's.
+
+    Parameters
+    ----------
+    classifier : fitted classifier, pipeline or learner
+        Its model (a pipeline's last step) must have ``predict_proba_samples``,
+        as :class:`~skvaeal.bald.MCDropoutClassifier` has; the j-th sample
+        must be the same weights for every row (MC dropout with shared masks,
+        an ensemble member), else the joint entropy mixes unrelated models.
+    X_pool : array-like of shape (n_samples, n_features)
+    n_instances : int, default=1
+    n_configurations : int, default=4096
+        Most label configurations summed exactly, and how many are drawn
+        once there are more. Each pick costs
+        ``n_configurations x T x n_samples x K`` multiply-adds.
+    random_state : int, RandomState instance or None, default=None
+        Breaks ties and draws the configurations.
+
+    Returns
+    -------
+    query_idx : ndarray of shape (n_instances,)
+        Indices into ``X_pool`` in the order picked.
+    scores : ndarray of shape (n_instances,)
+        What each pick added to the batch's mutual information (nats); the
+        first is its BALD score.
+
+    Notes
+    -----
+    The pool's T x n_samples x K probabilities are held in memory (float32);
+    for pools of millions of rows, score a random subset (Kirsch et al.
+    subsample the pool too).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skvaeal.bald import MCDropoutClassifier, batchbald_sampling
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MCDropoutClassifier(hidden_dims=(32,), max_epochs=5, random_state=0)
+    >>> clf = clf.fit(X[:50] / 16, y[:50])
+    >>> query_idx, gains = batchbald_sampling(clf, X[50:] / 16, n_instances=3, random_state=0)
+    >>> len(set(query_idx.tolist()))
+    3
+    """
+    n_instances = check_n_query(X_pool, n_instances)
+    rng = check_random_state(random_state)
+    n = n_rows(X_pool)
+    samples = _check_samples(_samples_of(classifier, X_pool, "batchbald_sampling")(X_pool), n)
+    conditional = entr(samples).sum(axis=2).mean(axis=0)  # E_w H[y|w] per row
+    samples = samples.astype(np.float32)
+    n_samples, _, n_classes = samples.shape
+    configs = np.ones((1, n_samples))  # no row chosen yet: one empty configuration
+    weights = np.ones(1)
+    drawn = None  # the weight sample behind each drawn configuration, once sampling
+    available = np.ones(n, dtype=bool)
+    chosen, gains = [], []
+    batch_information, conditional_sum = 0.0, 0.0
+    for _ in range(n_instances):
+        candidates = np.flatnonzero(available)
+        information = (_joint_entropies(configs, weights, samples, candidates)
+                       - conditional_sum - conditional[candidates])
+        best = candidates[top_k(information, 1, rng)[0]]
+        total = float(information[np.searchsorted(candidates, best)])
+        gains.append(total - batch_information)
+        batch_information, conditional_sum = total, conditional_sum + conditional[best]
+        chosen.append(best)
+        available[best] = False
+        p_best = samples[:, best, :].astype(np.float64)  # (T, K)
+        if drawn is None and len(configs) * n_classes <= n_configurations:
+            # Every configuration of the chosen rows times every label of the new one.
+            configs = (configs[:, None, :] * p_best.T[None, :, :]).reshape(-1, n_samples)
+            weights = np.ones(len(configs))
+            continue
+        if drawn is None:
+            # Too many to sum: draw configurations of all chosen rows from the joint.
+            drawn = rng.randint(n_samples, size=n_configurations)
+            configs = np.ones((n_configurations, n_samples))
+            rows = chosen
+        else:
+            rows = [best]
+        for row in rows:
+            p_row = samples[:, row, :].astype(np.float64)
+            cumulative = np.cumsum(p_row[drawn], axis=1)
+            labels = (rng.random_sample((len(drawn), 1)) * cumulative[:, -1:]
+                      > cumulative).sum(axis=1)
+            configs *= p_row[:, np.minimum(labels, n_classes - 1)].T
+        # Importance weights: the sum over configurations becomes a mean over draws.
+        weights = 1.0 / (len(configs) * configs.mean(axis=1))
+    return query_result(np.asarray(chosen), np.asarray(gains))
