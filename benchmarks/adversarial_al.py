@@ -122,7 +122,8 @@ def parse_trust(text):
 
 def assal_params(args, seed):
     return dict(latent_dim=32, architecture="mlp", vae_weight=10.0, adversarial_weight=0.1,
-                lr=1e-3, unlabeled_weight=3.0, threshold=args.threshold,
+                lr=1e-3, unlabeled_weight=args.unlabeled_weight, threshold=args.threshold,
+                augment=None if args.augment == "none" else args.augment,
                 input_dropout=args.input_dropout, warmup_epochs=args.assal_warmup,
                 max_epochs=args.assal_epochs, batch_size=128, warm_start=args.assal_warm_start,
                 unlabeled_trust=args.trust, trust_cv=args.trust_cv, ema_decay=args.ema_decay,
@@ -441,6 +442,11 @@ def main(argv=None):
                         help="budgets at which assal-clf/random-queries is fitted (all)")
     parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--input-dropout", type=float, default=0.0)
+    parser.add_argument("--unlabeled-weight", type=float, default=3.0,
+                        help="ASSAL's unlabeled_weight (the pseudo-label loss's weight)")
+    parser.add_argument("--augment", choices=["auto", "affine", "none"], default="auto",
+                        help="ASSAL's augment ('auto': shifts and rotations on MNIST, none on "
+                             "the 8x8 digits)")
     parser.add_argument("--arms", nargs="+", default=ARM_ORDER, choices=ARM_ORDER)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1,
