@@ -264,3 +264,22 @@ def test_one_class_is_refused(digits):
     X, _ = digits
     with pytest.raises(ValueError, match="at least 2 classes"):
         MCDropoutClassifier(max_epochs=1).fit(X[:10], np.zeros(10, dtype=int))
+
+
+def test_batchbald_long_batches_stay_finite():
+    # 60 picks multiply 60 probabilities per configuration: kept normalised, nothing
+    # underflows (the product of the raw probabilities would reach 1e-100 and below).
+    import warnings
+
+    samples = _random_samples(5, T=8, n=200, K=10, concentration=0.1)
+    clf = FixedSamples(samples).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        idx, gains = batchbald_sampling(clf, _pool(samples), n_instances=60,
+                                        n_configurations=256, random_state=0)
+    assert len(set(idx.tolist())) == 60 and np.all(np.isfinite(gains))
+    # The first three picks are summed exactly (100 configurations <= 256) in either run.
+    short_idx, short = batchbald_sampling(clf, _pool(samples), n_instances=3,
+                                          n_configurations=256, random_state=0)
+    np.testing.assert_array_equal(idx[:3], short_idx)
+    np.testing.assert_allclose(gains[:3], short, rtol=1e-6)

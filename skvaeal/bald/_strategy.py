@@ -167,24 +167,53 @@ def bald_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
     return query_result(query_idx, scores[query_idx])
 
 
-def _joint_entropies(configs, weights, samples, candidates, chunk_elems=1 << 22):
-    """Entropy of the chosen rows' labels joined with each candidate's, ``(len(candidates),)``.
+def _conditional_entropies(q, weights, samples, candidates, chunk_elems=1 << 22):
+    """``sum_m weights[m] H[y_c | configuration m]`` for each candidate c.
 
-    ``configs[m, t]`` is the probability of the m-th configuration of the
-    chosen rows' labels under weight sample t; the joint of configuration m
-    with candidate label y is ``mean_t configs[m, t] * samples[t, c, y]``, and
-    the entropy sums ``-weights[m] p log p`` over m and y.
+    ``q[m]`` is the posterior over weight samples given the m-th label
+    configuration of the rows already chosen (rows sum to 1), so
+    ``q @ samples[:, c]`` is the predictive of candidate c given it. The
+    ``n_configurations x T x n_candidates x K`` products run in float32 (the
+    pool's samples are stored so): three times faster than float64, with
+    entropies good to about 1e-6 relative.
     """
-    n_configs, n_samples = configs.shape
+    n_configs, n_samples = q.shape
     n_classes = samples.shape[2]
+    q32 = q.astype(np.float32)
+    weights32 = np.asarray(weights, dtype=np.float32)
     out = np.empty(len(candidates))
     step = max(1, chunk_elems // max(1, n_configs * n_classes))
     for start in range(0, len(candidates), step):
         block = candidates[start:start + step]
-        p = samples[:, block, :].reshape(n_samples, -1)
-        joint = (configs @ p / n_samples).reshape(n_configs, len(block), n_classes)
-        out[start:start + step] = np.einsum("m,mcy->c", weights, entr(joint))
+        predictive = q32 @ samples[:, block, :].reshape(n_samples, -1)
+        # p log p with 0 log 0 = 0, in place: one pass over the largest array.
+        plogp = np.log(predictive, out=np.zeros_like(predictive), where=predictive > 0)
+        plogp *= predictive
+        out[start:start + step] = -(weights32 @ plogp).reshape(len(block), n_classes).sum(1)
     return out
+
+
+def _condition(q, log_mass, p_row, labels=None):
+    """Add a chosen row to the configurations: every label of it, or the given ones.
+
+    ``q`` (posteriors over weight samples) and ``log_mass`` (log probability of
+    each configuration) are kept normalised, so products of many small
+    probabilities never underflow. ``p_row`` is the row's ``(T, K)`` samples.
+    """
+    predictive = q @ p_row  # (M, K): p(y_row = k | configuration m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if labels is None:  # every configuration times every label
+            new_q = (q[:, None, :] * p_row.T[None, :, :]) / predictive[:, :, None]
+            new_log = log_mass[:, None] + np.log(predictive)
+            new_q, new_log = new_q.reshape(-1, q.shape[1]), new_log.reshape(-1)
+        else:
+            chosen = predictive[np.arange(len(q)), labels]
+            new_q = q * p_row[:, labels].T / chosen[:, None]
+            new_log = log_mass + np.log(chosen)
+    # A configuration of probability 0 keeps weight 0; its posterior is irrelevant.
+    impossible = ~np.isfinite(new_log)
+    new_q[impossible] = 1.0 / q.shape[1]
+    return new_q, new_log
 
 
 @strategy_params({"n_configurations": [Interval(Integral, 1, None, closed="left")]})
@@ -248,15 +277,22 @@ def batchbald_sampling(classifier, X_pool, n_instances=1, *, n_configurations=40
     conditional = entr(samples).sum(axis=2).mean(axis=0)  # E_w H[y|w] per row
     samples = samples.astype(np.float32)
     n_samples, _, n_classes = samples.shape
-    configs = np.ones((1, n_samples))  # no row chosen yet: one empty configuration
-    weights = np.ones(1)
+    # The label configurations of the rows chosen so far: each one's posterior over the
+    # weight samples (q) and its log probability; none chosen yet is one empty configuration.
+    q = np.full((1, n_samples), 1.0 / n_samples)
+    log_mass = np.zeros(1)
     drawn = None  # the weight sample behind each drawn configuration, once sampling
     available = np.ones(n, dtype=bool)
     chosen, gains = [], []
     batch_information, conditional_sum = 0.0, 0.0
     for _ in range(n_instances):
+        if drawn is None:  # exact: H = H[configurations] + sum_m p(m) H[y | m]
+            mass = np.exp(log_mass)
+            weights, base = mass, -float(np.sum(mass * np.where(mass > 0, log_mass, 0.0)))
+        else:  # drawn from the joint: the same two terms as means over the draws
+            weights, base = np.full(len(q), 1.0 / len(q)), -float(np.mean(log_mass))
         candidates = np.flatnonzero(available)
-        information = (_joint_entropies(configs, weights, samples, candidates)
+        information = (base + _conditional_entropies(q, weights, samples, candidates)
                        - conditional_sum - conditional[candidates])
         best = candidates[top_k(information, 1, rng)[0]]
         total = float(information[np.searchsorted(candidates, best)])
@@ -265,15 +301,15 @@ def batchbald_sampling(classifier, X_pool, n_instances=1, *, n_configurations=40
         chosen.append(best)
         available[best] = False
         p_best = samples[:, best, :].astype(np.float64)  # (T, K)
-        if drawn is None and len(configs) * n_classes <= n_configurations:
-            # Every configuration of the chosen rows times every label of the new one.
-            configs = (configs[:, None, :] * p_best.T[None, :, :]).reshape(-1, n_samples)
-            weights = np.ones(len(configs))
+        if drawn is None and len(q) * n_classes <= n_configurations:
+            q, log_mass = _condition(q, log_mass, p_best)
             continue
         if drawn is None:
-            # Too many to sum: draw configurations of all chosen rows from the joint.
+            # Too many to sum: draw configurations of all chosen rows from the joint (a
+            # weight sample, then each row's label from it).
             drawn = rng.randint(n_samples, size=n_configurations)
-            configs = np.ones((n_configurations, n_samples))
+            q = np.full((n_configurations, n_samples), 1.0 / n_samples)
+            log_mass = np.zeros(n_configurations)
             rows = chosen
         else:
             rows = [best]
@@ -282,7 +318,5 @@ def batchbald_sampling(classifier, X_pool, n_instances=1, *, n_configurations=40
             cumulative = np.cumsum(p_row[drawn], axis=1)
             labels = (rng.random_sample((len(drawn), 1)) * cumulative[:, -1:]
                       > cumulative).sum(axis=1)
-            configs *= p_row[:, np.minimum(labels, n_classes - 1)].T
-        # Importance weights: the sum over configurations becomes a mean over draws.
-        weights = 1.0 / (len(configs) * configs.mean(axis=1))
+            q, log_mass = _condition(q, log_mass, p_row, np.minimum(labels, n_classes - 1))
     return query_result(np.asarray(chosen), np.asarray(gains))
