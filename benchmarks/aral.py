@@ -62,11 +62,10 @@ def split(X, y, args, seed):
     return X[pool], y[pool], X[test], y[test]
 
 
-def run_seed(args, seed):
+def run_seed(args, X, y, seed):
     """Every arm on one seed's split; the arms share the initial labels."""
     from skvaeal.active import simulate_active_learning
 
-    X, y = load(args)
     X_pool, y_pool, X_test, y_test = split(X, y, args, seed)
     chosen = {name: s for name, s in strategies().items() if name in args.arms}
     res = simulate_active_learning(
@@ -128,12 +127,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     seeds = range(args.seed0, args.seed0 + args.n_seeds)
     start = time.perf_counter()
+    X, y = load(args)  # once: joblib hands the arrays to its workers as memory maps
     if args.n_jobs > 1:
         from joblib import Parallel, delayed
 
-        logs = Parallel(n_jobs=args.n_jobs)(delayed(run_seed)(args, s) for s in seeds)
+        logs = Parallel(n_jobs=args.n_jobs)(delayed(run_seed)(args, X, y, s) for s in seeds)
     else:
-        logs = [run_seed(args, s) for s in seeds]
+        logs = [run_seed(args, X, y, s) for s in seeds]
     report(logs, args)
     print(f"\nTotal wall time: {time.perf_counter() - start:.0f} s")
     if args.output:

@@ -16,11 +16,11 @@ strategy runs it, against the same products and entropies in float64.
 """
 
 import argparse
-import time
 
 import numpy as np
 from scipy.special import entr, softmax
 
+from _timing import time_call
 from skvaeal.bald import bald_sampling, batchbald_sampling
 from skvaeal.bald._strategy import _conditional_entropies
 
@@ -36,15 +36,6 @@ class LinearEnsemble:
 
     def predict_proba(self, X):
         return self.predict_proba_samples(X).mean(0)
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), float(np.min(times))
 
 
 def reference_entropies(q, weights, samples, candidates, chunk=100):
@@ -74,11 +65,11 @@ def main(argv=None):
           "median (best) seconds per query")
     for n in args.sizes:
         X = np.random.RandomState(1).randn(n, 20) * 0.5
-        line = f"n={n:>9,}  bald {{:.3f}} ({{:.3f}})".format(*median_time(
-            lambda: bald_sampling(model, X, args.n_instances, random_state=0), args.repeats))
+        line = f"n={n:>9,}  bald {{:.3f}} ({{:.3f}})".format(*time_call(
+            lambda _: bald_sampling(model, X, args.n_instances, random_state=0), args.repeats))
         if n <= args.batchbald_max:
-            line += "  batchbald {:.3f} ({:.3f})".format(*median_time(
-                lambda: batchbald_sampling(model, X, args.n_instances, random_state=0),
+            line += "  batchbald {:.3f} ({:.3f})".format(*time_call(
+                lambda _: batchbald_sampling(model, X, args.n_instances, random_state=0),
                 args.repeats))
         print(line, flush=True)
 
@@ -89,10 +80,10 @@ def main(argv=None):
     q /= q.sum(axis=1, keepdims=True)
     weights = np.full(4096, 1 / 4096)
     candidates = np.arange(8000)
-    fast = median_time(lambda: _conditional_entropies(q, weights, samples, candidates),
-                       args.repeats)
-    slow = median_time(lambda: reference_entropies(q, weights, samples, candidates),
-                       args.repeats)
+    fast = time_call(lambda _: _conditional_entropies(q, weights, samples, candidates),
+                     args.repeats)
+    slow = time_call(lambda _: reference_entropies(q, weights, samples, candidates),
+                     args.repeats)
     a = _conditional_entropies(q, weights, samples, candidates)
     b = reference_entropies(q, weights, samples, candidates)
     print(f"\none BatchBALD pick (4,096 configurations x 8,000 candidates): float32 "

@@ -14,11 +14,11 @@ less between runs on a shared machine).
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
 
+from _timing import time_call
 from skvaeal.bald import MCDropoutClassifier
 from skvaeal.nn import MCDropoutCNN, MCDropoutMLP
 
@@ -35,15 +35,6 @@ def hand_loop(module, X, y, epochs, batch_size, lr):
             loss = loss_fn(module(X.index_select(0, index)), y.index_select(0, index))
             loss.backward()
             optimizer.step()
-
-
-def timed(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times)), float(np.min(times))
 
 
 def main(argv=None):
@@ -69,8 +60,8 @@ def main(argv=None):
         hand_loop(module, torch.from_numpy(X), torch.from_numpy(y), args.epochs, 64, 1e-3)
 
     skvaeal_fit()  # warm-up: first calls pay for allocator and kernel selection
-    ours = timed(skvaeal_fit, args.repeats)
-    theirs = timed(torch_fit, args.repeats)
+    ours = time_call(lambda _: skvaeal_fit(), args.repeats)
+    theirs = time_call(lambda _: torch_fit(), args.repeats)
     print(f"{arch}, {args.rows} rows, {args.epochs} epochs, batch 64, "
           f"{torch.get_num_threads()} threads")
     print(f"MCDropoutClassifier.fit  {ours[0]:.2f} s (best {ours[1]:.2f})")

@@ -17,11 +17,10 @@ Usage::
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import torch
+from _timing import time_call
 
 from skvaeal import VAETransformer
 
@@ -50,15 +49,6 @@ def plain_encode(vae, X):
     return np.concatenate(out)
 
 
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", metavar="DIR", default=None,
@@ -82,8 +72,8 @@ def main(argv=None):
             rows = X[:n]
             vae.transform(rows)  # warm-up: kernels for this shape exist before timing
             plain_encode(vae, rows)
-            ours = median_time(lambda: vae.transform(rows), args.repeats)
-            plain = median_time(lambda: plain_encode(vae, rows), args.repeats)
+            ours = time_call(lambda _: vae.transform(rows), args.repeats)[0]
+            plain = time_call(lambda _: plain_encode(vae, rows), args.repeats)[0]
             print(f"{arch:>12} {n:>7} {1e3 * ours:>13.3f} {1e3 * plain:>9.3f} "
                   f"{ours / plain:>6.2f}  {str(exact):>24}")
 

@@ -27,6 +27,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.linear_model import LogisticRegression
 
+from _timing import time_call
 from skvaeal.query import (entropy_sampling, k_center_greedy, margin_sampling,
                            random_sampling, uncertainty_sampling, vae_coreset_sampling)
 from skvaeal.query._clustering import cluster_codes
@@ -59,15 +60,6 @@ def strategies(n_clusters, n_labeled_rows):
         "k_center (cold start)": k_center_greedy,
         f"k_center ({n_labeled_rows} labelled)": "labelled",
     }
-
-
-def time_call(fn, repeats):
-    times = []
-    for r in range(repeats):
-        t0 = time.perf_counter()
-        fn(r)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), float(np.min(times))
 
 
 def inertia(Z, centers, labels, chunk=200_000):

@@ -41,9 +41,11 @@ __all__ = [
     "MIN_AUTO_IMAGE_SIDE",
     "NetEstimatorMixin",
     "OPTIMIZER_DEFAULTS",
+    "ProbaPredictMixin",
     "VAE_PARAMETER_CONSTRAINTS",
     "build_vae_modules",
     "is_large_image",
+    "resolve_architecture",
     "resolve_input_shape",
     "resolve_likelihood",
     "resolve_max_epochs",
@@ -253,6 +255,35 @@ def is_large_image(shape):
     return shape is not None and min(shape[1:]) >= MIN_AUTO_IMAGE_SIDE
 
 
+def resolve_architecture(architecture, input_shape, n_features, *, auto_conv=True):
+    """``(architecture, input_shape_)``: what ``"auto"`` means, and the image shape checked.
+
+    The rule every estimator with ``architecture`` and ``input_shape``
+    parameters shares: ``"auto"`` is ``"conv"`` for an image of 16 pixels a
+    side or more (:func:`is_large_image`) when ``auto_conv`` allows it, else
+    ``"mlp"``; ``"conv"`` needs the rows to be images.
+
+    Raises
+    ------
+    ValueError
+        For ``"conv"`` when the rows are not images.
+
+    Examples
+    --------
+    >>> from skvaeal.base import resolve_architecture
+    >>> resolve_architecture("auto", "auto", 784), resolve_architecture("auto", "auto", 64)
+    (('conv', (1, 28, 28)), ('mlp', (1, 8, 8)))
+    """
+    shape = resolve_input_shape(input_shape, n_features)
+    if architecture == "auto":
+        architecture = "conv" if auto_conv and is_large_image(shape) else "mlp"
+    if architecture == "conv" and shape is None:
+        raise ValueError(
+            f"architecture='conv' needs an image: X has {n_features} features, which "
+            "is not a perfect square; pass input_shape=(channels, height, width).")
+    return architecture, shape
+
+
 def build_vae_modules(est, n_features):
     """Encoder and decoder named by an estimator's VAE parameters.
 
@@ -270,14 +301,8 @@ def build_vae_modules(est, n_features):
     if isinstance(arch, (tuple, list)):
         encoder, decoder = copy.deepcopy(tuple(arch))
         return encoder, decoder, "custom", None
-    input_shape = resolve_input_shape(est.input_shape, n_features)
-    if arch == "auto":
-        arch = "conv" if is_large_image(input_shape) else "mlp"
+    arch, input_shape = resolve_architecture(arch, est.input_shape, n_features)
     if arch == "conv":
-        if input_shape is None:
-            raise ValueError(
-                f"architecture='conv' needs an image: X has {n_features} features, which "
-                "is not a perfect square; pass input_shape=(channels, height, width).")
         hidden = est.hidden_dims[-1] if est.hidden_dims else 128
         encoder = ConvEncoder(input_shape, est.latent_dim, hidden_dim=hidden,
                               channels_last=est.channels_last)
@@ -342,6 +367,33 @@ class NetEstimatorMixin:
         # skorch maps a CUDA-trained net onto the CPU when CUDA is missing; follow it.
         if "net_" in state:
             self.device_ = torch.device(self.net_.device)
+
+
+class ProbaPredictMixin:
+    """``predict`` and ``predict_log_proba`` of a classifier from its ``predict_proba``.
+
+    For the net-holding classifiers, whose ``predict_proba`` checks that the
+    estimator is fitted before ``classes_`` is read.
+    """
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_ exists
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class GeneratorMixin:

@@ -10,8 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, NetEstimatorMixin,
-                    is_large_image, resolve_input_shape,
-                    resolve_max_epochs, vae_docs, validate_numeric_data)
+                    resolve_architecture, resolve_max_epochs, vae_docs, validate_numeric_data)
 from ..nn import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator
 from ..utils import (check_fitted_shape, check_positive_int, resolve_device,
                      seed_from_random_state, torch_rng_scope)
@@ -173,15 +172,9 @@ class WGANTransformer(GeneratorMixin, NetEstimatorMixin, ClassNamePrefixFeatures
                     critic.n_features_out = int(critic.features(
                         torch.zeros(1, n_features)).shape[1])
             return generator, critic, "custom", None
-        input_shape = resolve_input_shape(self.input_shape, n_features)
-        if arch == "auto":
-            arch = ("conv" if is_large_image(input_shape) and self.device_.type == "cuda"
-                    else "mlp")
+        arch, input_shape = resolve_architecture(arch, self.input_shape, n_features,
+                                                 auto_conv=self.device_.type == "cuda")
         if arch == "conv":
-            if input_shape is None:
-                raise ValueError(
-                    f"architecture='conv' needs an image: X has {n_features} features, which "
-                    "is not a perfect square; pass input_shape=(channels, height, width).")
             if min(input_shape[1:]) < 4:
                 raise ValueError(f"architecture='conv' needs images of at least 4x4 pixels; "
                                  f"got input_shape={input_shape}.")

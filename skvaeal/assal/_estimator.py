@@ -9,8 +9,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..base import (AdversarialVAEBase, build_vae_modules, is_large_image, resolve_likelihood,
-                    vae_docs, validate_numeric_data)
+from ..base import (AdversarialVAEBase, ProbaPredictMixin, build_vae_modules, is_large_image,
+                    resolve_likelihood, vae_docs, validate_numeric_data)
 from .._semi import SEMI_SUPERVISED_PARAMETER_CONSTRAINTS, choose_trust, semi_docs
 from ..nn import UNLABELED_LOSSES, LatentClassifier, RandomAffine, VAEClassifierModule
 from ..utils import UNLABELED, check_numeric_X, labeled_rows, resolve_device, torch_rng_scope
@@ -24,7 +24,7 @@ _NON_NEGATIVE_FINITE = Interval(Real, 0, np.inf, closed="left")
 
 @vae_docs
 @semi_docs
-class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
+class ASSALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
     """Adversarial semi-supervised active learning (ASSAL) classifier.
 
     The method of *Adversarial Semi-Supervised Active Learning*, an anonymous
@@ -470,22 +470,3 @@ class ASSALClassifier(ClassifierMixin, AdversarialVAEBase):
         proba = self.net_.predict_proba(X).astype(np.float64)
         # float32 softmax rows may miss 1 by an ulp; sklearn users expect exact sums.
         return proba / proba.sum(axis=1, keepdims=True)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_ exists
-        return self.classes_[np.argmax(proba, axis=1)]

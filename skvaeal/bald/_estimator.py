@@ -8,8 +8,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..base import (VAE_PARAMETER_CONSTRAINTS, NetEstimatorMixin, is_large_image,
-                    resolve_input_shape, resolve_max_epochs, resolve_optimizer, vae_docs,
+from ..base import (VAE_PARAMETER_CONSTRAINTS, NetEstimatorMixin, ProbaPredictMixin,
+                    resolve_architecture, resolve_max_epochs, resolve_optimizer, vae_docs,
                     validate_numeric_data)
 from ..nn import MCDropoutCNN, MCDropoutMLP
 from ..utils import MAX_SEED, resolve_device, seed_from_random_state, torch_rng_scope
@@ -25,7 +25,7 @@ MC_EPOCH_RANGE = (10, 500)
 
 
 @vae_docs
-class MCDropoutClassifier(NetEstimatorMixin, ClassifierMixin, BaseEstimator):
+class MCDropoutClassifier(ProbaPredictMixin, NetEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Neural-network classifier with Monte Carlo dropout (Gal & Ghahramani, 2016).
 
     Trained with dropout and cross-entropy on labelled rows; at prediction
@@ -134,15 +134,8 @@ default="adam"
         self.verbose = verbose
 
     def _module(self, n_features, n_classes):
-        shape = resolve_input_shape(self.input_shape, n_features)
-        arch = self.architecture
-        if arch == "auto":
-            arch = "conv" if is_large_image(shape) else "mlp"
+        arch, shape = resolve_architecture(self.architecture, self.input_shape, n_features)
         if arch == "conv":
-            if shape is None:
-                raise ValueError(
-                    f"architecture='conv' needs an image: X has {n_features} features, which "
-                    "is not a perfect square; pass input_shape=(channels, height, width).")
             hidden = self.hidden_dims[-1] if self.hidden_dims else 128
             return MCDropoutCNN(shape, n_classes, hidden_dim=hidden, dropout=self.dropout), \
                 "conv", shape
@@ -176,15 +169,10 @@ default="adam"
         # The masks of the MC passes come from their own seed, drawn once here: predictions
         # are then the same at every call and independent of torch's global generator.
         self._mc_seed = int(np.random.RandomState(seed).randint(MAX_SEED))
-        callbacks, quiet = [], {}
+        callbacks = []
         if self.verbose >= 2:
             from skorch.callbacks import ProgressBar
             callbacks.append(("progress_bar", ProgressBar()))
-        if not self.verbose:
-            # skorch's PrintLog formats its table after every epoch even when it prints
-            # nothing: with the one-batch epochs of a small labelled set the fit took 1.7x a
-            # hand-written loop, 1.2-1.3x without it (benchmarks/bench_mc_dropout_fit.py).
-            quiet["callbacks__print_log"] = None
         with torch_rng_scope(seed, self.device_):
             # Built inside the scope: weight initialisation draws from torch's generator.
             module, self.architecture_, self.input_shape_ = self._module(X.shape[1],
@@ -201,7 +189,6 @@ default="adam"
                 callbacks=callbacks,
                 device=self.device_,
                 verbose=int(self.verbose),
-                **quiet,
             )
             self.net_.fit(torch.tensor(X, dtype=torch.float32), torch.from_numpy(codes))
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
@@ -231,6 +218,10 @@ default="adam"
     def predict_proba(self, X):
         """Mean class probabilities over the MC passes.
 
+        The mean is taken batch by batch, so memory holds one batch's passes,
+        not the ``n_mc_samples x n_samples x n_classes`` of
+        :meth:`predict_proba_samples`.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -239,18 +230,6 @@ default="adam"
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return self.predict_proba_samples(X).mean(axis=0)
-
-    def predict(self, X):
-        """Class of highest mean probability.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)  # first: it raises NotFittedError before classes_ exists
-        return self.classes_[np.argmax(proba, axis=1)]
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X)
+        return self.net_.proba_mean(X, self._masks())

@@ -58,6 +58,15 @@ class MCDropoutNet(BatchedNet):
 
         return np.ascontiguousarray(self._map_batches(fn, X).transpose(1, 0, 2))
 
-    def predict_logits(self, X):
-        """Logits of the deterministic network (dropout off), ``(n_samples, n_classes)``."""
-        return self._map_batches(lambda xb: self.module_(xb), X)
+    def proba_mean(self, X, masks):
+        """Mean class probabilities over the T passes, ``(n_samples, n_classes)`` float64.
+
+        Reduced batch by batch (in float64, as ``proba_samples(X, masks).mean(0)``
+        would be), so only one batch's T passes are held at a time.
+        """
+        masks = [m.to(self.device) for m in masks]
+
+        def fn(xb):
+            return torch.softmax(self.module_(xb, masks).float(), dim=-1).double().mean(dim=0)
+
+        return self._map_batches(fn, X, dtype=np.float64)

@@ -22,8 +22,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _is_fitted
 
-from ..query._base import (ClassifierNotFittedError, check_n_query, get_estimator, query_result,
-                           strategy_params, top_k)
+from ..query._base import (TIE_BREAK_CONSTRAINTS, ClassifierNotFittedError, check_n_query,
+                           get_estimator, query_result, strategy_params, top_k)
 from ..utils import n_rows, take_rows
 from ..utils._param_validation import Interval
 
@@ -107,10 +107,7 @@ def _samples_of(classifier, X_pool, name):
     return samples
 
 
-_TIE_BREAK = {"random_tie_break": ["boolean"]}
-
-
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def bald_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
                   random_state=None):
     """Query the rows of highest BALD score (Houlsby et al., 2011; Gal et al., 2017).

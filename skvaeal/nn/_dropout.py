@@ -14,8 +14,6 @@ convolutions and first dense layer) runs once per row whatever T is, so the T
 passes cost a few small matrix products instead of T forward passes.
 """
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -139,4 +137,3 @@ class MCDropoutCNN(_MCDropoutBase):
         trunk = nn.Sequential(nn.Unflatten(1, self.input_shape), *convs, nn.Flatten(),
                               nn.Linear(filters[-1] * height * width, hidden_dim), nn.ReLU())
         super().__init__(trunk, [nn.Linear(hidden_dim, n_classes)], dropout)
-        self.n_features = math.prod(self.input_shape)

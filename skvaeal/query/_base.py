@@ -27,6 +27,10 @@ STRATEGY_CONSTRAINTS = {
 }
 
 
+#: The constraint of the ``random_tie_break`` argument of the score-ranking strategies.
+TIE_BREAK_CONSTRAINTS = {"random_tie_break": ["boolean"]}
+
+
 def strategy_params(constraints=None, *, fits_models=False):
     """Declare a strategy's argument constraints; they are checked at each call.
 

@@ -15,7 +15,7 @@ from scipy.special import rel_entr
 from sklearn.exceptions import NotFittedError
 
 from ..utils import n_rows
-from ._base import check_n_query, query_result, strategy_params, top_k
+from ._base import TIE_BREAK_CONSTRAINTS, check_n_query, query_result, strategy_params, top_k
 from ._uncertainty import normalized_entropy
 
 __all__ = [
@@ -191,24 +191,22 @@ _SAMPLING_DOC = """Query the rows where the committee disagrees most, by :func:`
     (2,)
     """
 
-_TIE_BREAK = {"random_tie_break": ["boolean"]}
 
-
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def vote_entropy_sampling(committee, X_pool, n_instances=1, random_tie_break=True, *,
                           random_state=None, **disagreement_measure_kwargs):
     return _disagreement_query(vote_entropy, committee, X_pool, n_instances, random_tie_break,
                                random_state, disagreement_measure_kwargs)
 
 
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def consensus_entropy_sampling(committee, X_pool, n_instances=1, random_tie_break=True, *,
                                random_state=None, **disagreement_measure_kwargs):
     return _disagreement_query(consensus_entropy, committee, X_pool, n_instances,
                                random_tie_break, random_state, disagreement_measure_kwargs)
 
 
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def max_disagreement_sampling(committee, X_pool, n_instances=1, random_tie_break=True, *,
                               random_state=None, **disagreement_measure_kwargs):
     return _disagreement_query(KL_max_disagreement, committee, X_pool, n_instances,
@@ -223,7 +221,7 @@ max_disagreement_sampling.__doc__ = _SAMPLING_DOC.format(
     measure="KL_max_disagreement", name="max_disagreement_sampling")
 
 
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def max_std_sampling(regressor, X_pool, n_instances=1, random_tie_break=True, *,
                      random_state=None, **predict_kwargs):
     """Query the rows whose predicted value is least certain (largest standard deviation).

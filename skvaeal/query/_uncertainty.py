@@ -10,7 +10,8 @@ from scipy.special import entr
 from sklearn.exceptions import NotFittedError
 
 from ..utils import n_rows
-from ._base import check_n_query, get_proba, query_result, strategy_params, top_k
+from ._base import (TIE_BREAK_CONSTRAINTS, check_n_query, get_proba, query_result,
+                    strategy_params, top_k)
 
 __all__ = [
     "classifier_entropy",
@@ -293,24 +294,22 @@ _STRATEGY_DOC = """{summary}
     ((3,), (3,))
     """
 
-_TIE_BREAK = {"random_tie_break": ["boolean"]}
 
-
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def uncertainty_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
                          random_state=None, **predict_proba_kwargs):
     return _uncertainty_query(least_confident_scores, classifier, X_pool, n_instances,
                               random_tie_break, random_state, predict_proba_kwargs)
 
 
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def margin_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
                     random_state=None, **predict_proba_kwargs):
     return _uncertainty_query(margin_scores, classifier, X_pool, n_instances,
                               random_tie_break, random_state, predict_proba_kwargs)
 
 
-@strategy_params(_TIE_BREAK)
+@strategy_params(TIE_BREAK_CONSTRAINTS)
 def entropy_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
                      random_state=None, **predict_proba_kwargs):
     return _uncertainty_query(entropy_scores, classifier, X_pool, n_instances,
