@@ -10,6 +10,7 @@ __version__ = "0.1.0.dev0"
 
 #: Public estimator -> the method package that defines it.
 _FORWARDS = {
+    "ARALClassifier": "skvaeal.aral",
     "ASSALClassifier": "skvaeal.assal",
     "MCDropoutClassifier": "skvaeal.bald",
     "PoolMatcher": "skvaeal.asal",
@@ -20,5 +21,5 @@ _FORWARDS = {
 
 __getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 
-__all__ = ["ASSALClassifier", "MCDropoutClassifier", "PoolMatcher", "VAALSampler",
-           "VAETransformer", "WGANTransformer", "__version__"]
+__all__ = ["ARALClassifier", "ASSALClassifier", "MCDropoutClassifier", "PoolMatcher",
+           "VAALSampler", "VAETransformer", "WGANTransformer", "__version__"]

@@ -28,12 +28,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils.multiclass import check_classification_targets
 
-from .utils import MAX_SEED, UNLABELED, Substitution
+from .utils import MAX_SEED, UNLABELED, Substitution, check_numeric_X, labeled_rows
 from .utils._param_validation import Interval, StrOptions
 
 __all__ = ["SEMI_SUPERVISED_PARAMETER_CONSTRAINTS", "TRUST_CANDIDATES", "TRUST_MARGIN",
-           "choose_trust", "semi_docs", "trust_gain"]
+           "append_unlabeled", "choose_trust", "encode_semi_supervised_target", "semi_docs",
+           "trust_gain"]
 
 #: The trusts ``unlabeled_trust="cv"`` chooses between: the semi-supervised fit and the
 #: supervised fit of the same network.
@@ -202,3 +204,74 @@ def trust_gain(semi_correct, supervised_correct):
     b = int(np.sum(semi & ~supervised))
     c = int(np.sum(supervised & ~semi))
     return 0.0 if b + c == 0 else (b - c) / float(np.sqrt(b + c))
+
+
+def append_unlabeled(X, y, X_unlabeled):
+    """``(X, y)`` with the rows of ``X_unlabeled`` appended as unlabelled (``y == -1``).
+
+    What ``fit(X, y, X_unlabeled=...)`` of every semi-supervised estimator
+    does: a learner that fits on its labelled set only can pass the pool along.
+    ``X`` and ``y`` are validated already; ``X_unlabeled`` may be None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal._semi import append_unlabeled
+    >>> X, y = append_unlabeled(np.zeros((2, 3)), np.array(["a", "b"]), np.ones((1, 3)))
+    >>> X.shape, list(y)
+    ((3, 3), ['a', 'b', -1])
+    """
+    if X_unlabeled is None:
+        return X, y
+    X_unlabeled = check_numeric_X(X_unlabeled, "X_unlabeled", dtype=X.dtype)
+    if X_unlabeled.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"X_unlabeled has {X_unlabeled.shape[1]} features per row, but X has "
+            f"{X.shape[1]}; both hold rows of the same data.")
+    # String labels cannot hold the int -1, so they go through an object array.
+    dtype = y.dtype if y.dtype.kind in "iuf" else object
+    return (np.concatenate([X, X_unlabeled]),
+            np.concatenate([y.astype(dtype), np.full(len(X_unlabeled), -1, dtype=dtype)]))
+
+
+def encode_semi_supervised_target(y, owner):
+    """``(classes, target)``: the classes of the labelled rows and int targets with -1.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels, ``-1`` for unlabelled rows (numbers or strings).
+    owner : str
+        The estimator's name, for the error messages.
+
+    Raises
+    ------
+    ValueError
+        When no row is labelled, or the labelled rows hold fewer than 2 classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal._semi import encode_semi_supervised_target
+    >>> classes, target = encode_semi_supervised_target(np.array([3, -1, 5, 3]), "clf")
+    >>> list(classes), list(target)
+    ([3, 5], [0, -1, 1, 0])
+    """
+    mask = labeled_rows(y)
+    if not mask.any():
+        raise ValueError(
+            f"y has no labelled rows (all are -1); {owner} needs at least one labelled row "
+            "per class.")
+    y_labeled = y[mask]
+    if y_labeled.dtype == object:
+        y_labeled = y_labeled.astype(str) if all(
+            isinstance(v, str) for v in y_labeled) else y_labeled
+    check_classification_targets(y_labeled)
+    classes, codes = np.unique(y_labeled, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"The labelled rows of y hold one class only ({classes[0]!r}); {owner} needs at "
+            "least 2 classes.")
+    target = np.full(len(y), UNLABELED, dtype=np.int64)
+    target[mask] = codes
+    return classes, target

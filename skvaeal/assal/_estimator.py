@@ -6,14 +6,14 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..base import (AdversarialVAEBase, ProbaPredictMixin, build_vae_modules, is_large_image,
                     resolve_likelihood, vae_docs, validate_numeric_data)
-from .._semi import SEMI_SUPERVISED_PARAMETER_CONSTRAINTS, choose_trust, semi_docs
+from .._semi import (SEMI_SUPERVISED_PARAMETER_CONSTRAINTS, append_unlabeled, choose_trust,
+                     encode_semi_supervised_target, semi_docs)
 from ..nn import UNLABELED_LOSSES, LatentClassifier, RandomAffine, VAEClassifierModule
-from ..utils import UNLABELED, check_numeric_X, labeled_rows, resolve_device, torch_rng_scope
+from ..utils import UNLABELED, labeled_rows, resolve_device, torch_rng_scope
 from ..utils._param_validation import Interval, IntTuple, NameTuple, StrOptions, fit_context
 from ._net import ASSALNet
 
@@ -292,25 +292,12 @@ class ASSALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
         self.net_.partial_fit(X32, target, epochs=epochs)
 
     def _encode_y(self, y):
-        """``(classes, target)``: classes of the labelled rows, int targets with -1."""
-        mask = labeled_rows(y)
-        if not mask.any():
-            raise ValueError(
-                "y has no labelled rows (all are -1); ASSALClassifier needs at least one "
-                "labelled row per class. Use fit_warmup(X) for a label-free warm-up.")
-        y_labeled = y[mask]
-        if y_labeled.dtype == object:
-            y_labeled = y_labeled.astype(str) if all(
-                isinstance(v, str) for v in y_labeled) else y_labeled
-        check_classification_targets(y_labeled)
-        classes, codes = np.unique(y_labeled, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"The labelled rows of y hold one class only ({classes[0]!r}); "
-                "ASSALClassifier needs at least 2 classes.")
-        target = np.full(len(y), UNLABELED, dtype=np.int64)
-        target[mask] = codes
-        return classes, target
+        try:
+            return encode_semi_supervised_target(y, type(self).__name__)
+        except ValueError as exc:
+            if labeled_rows(y).any():
+                raise
+            raise ValueError(f"{exc} Use fit_warmup(X) for a label-free warm-up.") from None
 
     # --------------------------------------------------------------- public API
     @fit_context(prefer_skip_nested_validation=True)
@@ -337,16 +324,7 @@ class ASSALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
                                      y_numeric=False, multi_output=False)
         y = column_or_1d(y, warn=True)
         warm = self._can_warm_start(n_features_before, X.shape[1])
-        if X_unlabeled is not None:
-            X_unlabeled = check_numeric_X(X_unlabeled, "X_unlabeled", dtype=X.dtype)
-            if X_unlabeled.shape[1] != X.shape[1]:
-                raise ValueError(
-                    f"X_unlabeled has {X_unlabeled.shape[1]} features per row, but X has "
-                    f"{X.shape[1]}; both hold rows of the same data.")
-            X = np.concatenate([X, X_unlabeled])
-            # String labels cannot hold the int -1, so they go through an object array.
-            dtype = y.dtype if y.dtype.kind in "iuf" else object
-            y = np.concatenate([y.astype(dtype), np.full(len(X_unlabeled), -1, dtype=dtype)])
+        X, y = append_unlabeled(X, y, X_unlabeled)
         classes, target = self._encode_y(y)
         likelihood = resolve_likelihood(self.likelihood, X)
         warm = warm and likelihood == self.likelihood_

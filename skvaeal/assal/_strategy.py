@@ -2,14 +2,8 @@
 
 from numbers import Integral
 
-import numpy as np
-from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
-
-from ..query._base import (ClassifierNotFittedError, candidate_mask, check_enough_candidates,
-                           check_query, get_estimator, get_labeled, lowest_score_pick,
-                           query_result, strategy_params, top_k)
-from ..query._clustering import cluster_codes
+from ..query._base import strategy_params
+from ..query._sampler import lowest_sampler_scores
 from ..utils._param_validation import Interval, StrOptions
 
 __all__ = ["assal_sampling"]
@@ -89,46 +83,7 @@ def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, diversi
     >>> idx.shape
     (3,)
     """
-    X_pool, n_instances = check_query(X_pool, n_instances)
-    model = get_estimator(classifier)
-    if model is None or not hasattr(model, "score_samples"):
-        raise ClassifierNotFittedError(
-            "assal_sampling needs a fitted ASSALClassifier (or a learner wrapping one); got "
-            f"{type(model).__name__ if model is not None else None}.")
-    try:
-        if diversity is None:
-            Z, proba = None, model.score_samples(X_pool)
-        elif hasattr(model, "transform_and_score"):
-            # Codes and scores from one encoder pass instead of two.
-            Z, proba = model.transform_and_score(X_pool)
-        else:
-            Z, proba = model.transform(X_pool), model.score_samples(X_pool)
-    except NotFittedError as exc:
-        raise ClassifierNotFittedError(
-            "assal_sampling needs a fitted ASSALClassifier; fit it on the labelled rows and "
-            f"the pool (y == -1) first ({exc})") from exc
-    candidates = candidate_mask(X_pool, X_labeled=get_labeled(classifier, X_labeled))
-    if diversity is None:
-        return lowest_score_pick(proba, candidates, n_instances, random_state)
-    check_enough_candidates(candidates, n_instances)
-    return _lowest_per_cluster(Z, proba, candidates, n_instances, max_fit_samples,
-                               random_state)
-
-
-def _lowest_per_cluster(Z, proba, candidates, n_instances, max_fit_samples, random_state):
-    """The lowest-``proba`` candidate of each of ``n_instances`` K-means clusters of codes."""
-    rng = check_random_state(random_state)
-    rows = np.flatnonzero(candidates)
-    informativeness = 1.0 - np.asarray(proba, dtype=np.float64)[rows]
-    labels, _ = cluster_codes(np.asarray(Z, dtype=np.float64)[rows], n_instances, None,
-                              max_fit_samples, rng)
-    # Best first (random among ties); the first row of each cluster in that order wins.
-    order = top_k(informativeness, len(rows), rng)
-    _, first = np.unique(labels[order], return_index=True)
-    picked = order[np.sort(first)]
-    if len(picked) < n_instances:
-        # K-means can return fewer clusters than asked (duplicate codes): top up
-        # with the best rows not picked yet.
-        rest = order[~np.isin(order, picked)]
-        picked = np.concatenate([picked, rest[:n_instances - len(picked)]])
-    return query_result(rows[picked], informativeness[picked])
+    return lowest_sampler_scores(
+        classifier, X_pool, n_instances, owner="assal_sampling", model="ASSALClassifier",
+        X_labeled=X_labeled, diversity=diversity, max_fit_samples=max_fit_samples,
+        random_state=random_state)

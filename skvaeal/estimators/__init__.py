@@ -1,16 +1,18 @@
 """All scikit-learn estimators of skvaeal in one namespace.
 
 Each estimator lives in its method package (:mod:`skvaeal.vae`,
-:mod:`skvaeal.vaal`, :mod:`skvaeal.assal`, :mod:`skvaeal.asal`, :mod:`skvaeal.bald`); this
+:mod:`skvaeal.vaal`, :mod:`skvaeal.assal`, :mod:`skvaeal.asal`, :mod:`skvaeal.bald`,
+:mod:`skvaeal.aral`); this
 module gathers them, so that
 ``from skvaeal.estimators import VAETransformer`` keeps working.
 """
 
+from ..aral import ARALClassifier
 from ..asal import PoolMatcher, WGANTransformer
 from ..assal import ASSALClassifier
 from ..bald import MCDropoutClassifier
 from ..vaal import VAALSampler
 from ..vae import VAETransformer
 
-__all__ = ["ASSALClassifier", "MCDropoutClassifier", "PoolMatcher", "VAALSampler",
-           "VAETransformer", "WGANTransformer"]
+__all__ = ["ARALClassifier", "ASSALClassifier", "MCDropoutClassifier", "PoolMatcher",
+           "VAALSampler", "VAETransformer", "WGANTransformer"]

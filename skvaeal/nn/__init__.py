@@ -1,5 +1,8 @@
 """Pure PyTorch building blocks. This subpackage imports no scikit-learn or skorch."""
 
+from ._aral import (ARALModule, ConditionalConvGenerator, ConditionalEncoder,
+                    ConditionalMLPGenerator, GaussianNoise, SemiSupervisedDiscriminator,
+                    conv_discriminator_trunk, conv_encoder_trunk, mlp_discriminator_trunk)
 from ._augment import RandomAffine
 from ._conv import ConvDecoder, ConvEncoder, conv_output_shape
 from ._dropout import MCDropoutCNN, MCDropoutMLP
@@ -11,6 +14,15 @@ from ._mlp import MLPDecoder, MLPEncoder, mlp_layers
 from ._vae import ASSALModule, VAEClassifierModule, VAEModule, reparameterize
 
 __all__ = [
+    "ARALModule",
+    "ConditionalConvGenerator",
+    "ConditionalEncoder",
+    "ConditionalMLPGenerator",
+    "GaussianNoise",
+    "SemiSupervisedDiscriminator",
+    "conv_discriminator_trunk",
+    "conv_encoder_trunk",
+    "mlp_discriminator_trunk",
     "ASSALModule",
     "ConvCritic",
     "ConvDecoder",

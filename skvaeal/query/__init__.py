@@ -10,7 +10,8 @@ are the pure numpy criteria behind the uncertainty strategies. The strategies
 of the methods with a model of their own live in the method packages and are
 forwarded here, so that ``from skvaeal.query import vaal_sampling`` keeps
 working: :func:`vaal_sampling` (:mod:`skvaeal.vaal`) and
-:func:`assal_sampling` (:mod:`skvaeal.assal`), :func:`asal_sampling`
+:func:`assal_sampling` (:mod:`skvaeal.assal`), :func:`aral_sampling`
+(:mod:`skvaeal.aral`), :func:`asal_sampling`
 (:mod:`skvaeal.asal`), and :func:`bald_sampling` and :func:`batchbald_sampling`
 (:mod:`skvaeal.bald`).
 """
@@ -36,6 +37,7 @@ from ._uncertainty import (classifier_entropy, classifier_margin, classifier_unc
 #: Strategies defined by a method package, loaded on first access (a lower layer
 #: never imports a higher one).
 _FORWARDS = {
+    "aral_sampling": "skvaeal.aral",
     "asal_sampling": "skvaeal.asal",
     "assal_sampling": "skvaeal.assal",
     "bald_sampling": "skvaeal.bald",
@@ -48,6 +50,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 __all__ = [
     "ClassifierNotFittedError",
     "KL_max_disagreement",
+    "aral_sampling",
     "asal_sampling",
     "assal_sampling",
     "bald_sampling",
