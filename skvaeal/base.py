@@ -376,6 +376,13 @@ class ProbaPredictMixin:
     estimator is fitted before ``classes_`` is read.
     """
 
+    def _net_proba(self, X):
+        """``net_.predict_proba`` of validated X, as float64 rows that sum to 1 exactly."""
+        X = self._validate_X(X)
+        proba = self.net_.predict_proba(X).astype(np.float64)
+        # float32 softmax rows may miss 1 by an ulp; sklearn users expect exact sums.
+        return proba / proba.sum(axis=1, keepdims=True)
+
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         with np.errstate(divide="ignore"):
@@ -465,6 +472,10 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
 
     _parameter_constraints = dict(ADVERSARIAL_PARAMETER_CONSTRAINTS)
 
+    #: Optimiser steps ``max_epochs="auto"`` aims at; a method whose steps cost more
+    #: sets fewer.
+    _auto_steps = AUTO_STEPS
+
     def _seed(self, n_previous_fits):
         # A warm-started refit must not replay the first fit's shuffles and noise.
         seed = seed_from_random_state(self.random_state)
@@ -477,7 +488,8 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
         """
         n_unlabeled = int(np.count_nonzero(target == UNLABELED))
         n_rows = max(n_unlabeled, len(target) - n_unlabeled)
-        return resolve_max_epochs(self.max_epochs, n_rows, self.batch_size), n_rows
+        return resolve_max_epochs(self.max_epochs, n_rows, self.batch_size,
+                                  steps=self._auto_steps), n_rows
 
     def _can_warm_start(self, n_features_before, n_features):
         return bool(self.warm_start) and hasattr(self, "net_") and n_features_before == n_features

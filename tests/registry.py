@@ -82,11 +82,6 @@ ESTIMATORS["ARALClassifier"] = EstimatorCase(
             "the check's binary problem uses the labels -1 and 1, and -1 marks an "
             "unlabelled row in scikit-learn's semi-supervised convention, so only one "
             "class is left"),
-        "check_classifiers_train": (
-            "the check wants 83% training accuracy on small fully labelled blobs; 2 epochs "
-            "of a noisy GAN discriminator are too few, and on 2-feature blobs the generated "
-            "rows overlap the classes (0.68 at 60 epochs); tests/test_aral.py passes it at "
-            "100 epochs without noise and with gan_weight=0"),
     })
 
 ESTIMATORS["MCDropoutClassifier"] = EstimatorCase(

@@ -43,6 +43,15 @@ def contract_data():
                         y[N_LABELED:N_LABELED + N_POOL].copy())
 
 
+def semi_supervised_contract_data():
+    """``(X, y, data)``: the contract's labelled rows and pool as one semi-supervised fit
+    (``y == -1`` on the pool rows), and the :class:`ContractData` they came from."""
+    d = contract_data()
+    X = np.concatenate([d.X_labeled, d.X_pool])
+    y = np.concatenate([d.y_labeled, -np.ones(len(d.X_pool), int)])
+    return X, y, d
+
+
 def _query(strategy, classifier, X_pool, n_instances, **kwargs):
     return strategy(classifier, X_pool, n_instances, **kwargs)
 

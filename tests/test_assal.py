@@ -8,7 +8,7 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from registry import TINY_ASSAL as TINY
-from strategy_contract import contract_data
+from strategy_contract import contract_data, semi_supervised_contract_data
 
 from skvaeal import ASSALClassifier
 from skvaeal.nn import unlabeled_loss
@@ -29,10 +29,7 @@ def _semi(y, n_labeled, seed=0):
 
 @pytest.fixture(scope="module")
 def data():
-    d = contract_data()
-    X = np.concatenate([d.X_labeled, d.X_pool])
-    y = np.concatenate([d.y_labeled, -np.ones(len(d.X_pool), int)])
-    return X, y, d
+    return semi_supervised_contract_data()
 
 
 @pytest.fixture(scope="module")

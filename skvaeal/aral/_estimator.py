@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..base import (ADVERSARIAL_PARAMETER_CONSTRAINTS, AdversarialVAEBase, ProbaPredictMixin,
                     is_large_image, resolve_architecture, resolve_input_shape,
-                    resolve_likelihood, resolve_max_epochs, vae_docs, validate_numeric_data)
+                    resolve_likelihood, vae_docs, validate_numeric_data)
 from .._semi import (SEMI_SUPERVISED_PARAMETER_CONSTRAINTS, append_unlabeled, choose_trust,
                      encode_semi_supervised_target, semi_docs)
 from ..nn import (ARALModule, ConditionalConvGenerator, ConditionalEncoder,
@@ -187,6 +187,8 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
         "lr_decay": ["boolean"],
     }
 
+    _auto_steps = ARAL_AUTO_STEPS
+
     #: Estimator parameters that are ARALNet parameters of the same name.
     _NET_PARAMS = ("trd_weight", "adversarial_weight", "gan_weight", "cls_weight",
                    "generator_loss", "lr_discriminator", "lr_decay")
@@ -236,6 +238,10 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
         arch, shape = resolve_architecture(self.architecture, self.input_shape, n_features,
                                            auto_conv=colour and is_large_image(shape))
         self.architecture_, self.input_shape_ = arch, shape
+        if arch == "conv" and self.hidden_noise >= 1:
+            raise ValueError(
+                "hidden_noise is the dropout rate of the convolutional discriminator and must "
+                f"be below 1; got {self.hidden_noise!r}.")
         d = self.latent_dim
         if arch == "conv":
             hidden = self.hidden_dims[-1] if self.hidden_dims else 128
@@ -252,10 +258,6 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
             trunk, width = mlp_discriminator_trunk(
                 n_features, self.classifier_dims or MLP_CLASSIFIER_DIMS,
                 input_noise=self.input_noise, hidden_noise=self.hidden_noise)
-        if arch == "conv" and self.hidden_noise >= 1:
-            raise ValueError(
-                "hidden_noise is the dropout rate of the convolutional discriminator and must "
-                f"be below 1; got {self.hidden_noise!r}.")
         return encoder, generator, SemiSupervisedDiscriminator(trunk, width, n_classes, d)
 
     def _new_net(self, X, n_classes, likelihood, epochs):
@@ -274,12 +276,6 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
             verbose=int(self.verbose))
         self.net_.initialize()
         self.n_fits_ = 0
-
-    def _epochs(self, target):
-        n_unlabeled = int(np.count_nonzero(target == -1))
-        n_rows = max(n_unlabeled, len(target) - n_unlabeled)
-        return resolve_max_epochs(self.max_epochs, n_rows, self.batch_size,
-                                  steps=ARAL_AUTO_STEPS)
 
     # --------------------------------------------------------------- public API
     @fit_context(prefer_skip_nested_validation=True)
@@ -307,9 +303,9 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
         X, y = append_unlabeled(X, y, X_unlabeled)
         classes, target = encode_semi_supervised_target(y, type(self).__name__)
         likelihood = resolve_likelihood(self.likelihood, X)
-        epochs = self._epochs(target)
-        warm = (bool(self.warm_start) and hasattr(self, "net_")
-                and n_features_before == X.shape[1] and likelihood == self.likelihood_
+        epochs, _ = self._epochs(target)
+        warm = (self._can_warm_start(n_features_before, X.shape[1])
+                and likelihood == self.likelihood_
                 and np.array_equal(getattr(self, "classes_", None), classes))
         trust, self.trust_scores_ = choose_trust(self, X, target,
                                                  seed=self._seed(getattr(self, "n_fits_", 0)))
@@ -343,10 +339,7 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "net_")
-        X = self._validate_X(X)
-        proba = self.net_.predict_proba(X).astype(np.float64)
-        # float32 softmax rows may miss 1 by an ulp; sklearn users expect exact sums.
-        return proba / proba.sum(axis=1, keepdims=True)
+        return self._net_proba(X)
 
     def _class_indices(self, y, n):
         """Indices into ``classes_`` for labels ``y`` (one label, or one per row)."""

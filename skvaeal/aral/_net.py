@@ -200,7 +200,7 @@ class ARALNet(BatchedNet):
         n_fake = max(len(X) - n_labeled, n_labeled, 2)
         y_fake = torch.randint(n_classes, (n_fake,), device=X.device)
         Y_fake = module.one_hot(y_fake)
-        z_fake = torch.randn(n_fake, self.sampler_latent_dim(), device=X.device)
+        z_fake = torch.randn(n_fake, self._code_dim(), device=X.device)
 
         # 1. Encoder and generator, eq. 11.
         self.optimizer_.zero_grad(set_to_none=True)
@@ -266,7 +266,7 @@ class ARALNet(BatchedNet):
         self.history.record_batch("sampler_loss", s_loss.item())
         return {"loss": loss.detach(), "y_pred": x_rec.detach()}
 
-    def sampler_latent_dim(self):
+    def _code_dim(self):
         return self.module_.encoder.mu.out_features
 
     def _generator_loss(self, rf_fake, h_real, h_fake, labeled, trust):

@@ -444,7 +444,4 @@ class ASSALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
         proba : ndarray of shape (n_samples, n_classes)
         """
         self._check_classifier_fitted()
-        X = self._validate_X(X)
-        proba = self.net_.predict_proba(X).astype(np.float64)
-        # float32 softmax rows may miss 1 by an ulp; sklearn users expect exact sums.
-        return proba / proba.sum(axis=1, keepdims=True)
+        return self._net_proba(X)

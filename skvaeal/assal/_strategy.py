@@ -1,19 +1,12 @@
 """The sampling strategy of adversarial semi-supervised active learning (ASSAL, Algorithm 3)."""
 
-from numbers import Integral
-
 from ..query._base import strategy_params
-from ..query._sampler import lowest_sampler_scores
-from ..utils._param_validation import Interval, StrOptions
+from ..query._sampler import SAMPLER_QUERY_CONSTRAINTS, lowest_sampler_scores
 
 __all__ = ["assal_sampling"]
 
 
-@strategy_params({
-    "X_labeled": [None, "array-like"],
-    "diversity": [None, StrOptions({"kmeans"})],
-    "max_fit_samples": [None, Interval(Integral, 1, None, closed="left")],
-})
+@strategy_params(SAMPLER_QUERY_CONSTRAINTS)
 def assal_sampling(classifier, X_pool, n_instances=1, *, X_labeled=None, diversity=None,
                    max_fit_samples=20_000, random_state=None):
     """Query the unlabelled pool rows with the lowest sampler score (Algorithm 3).

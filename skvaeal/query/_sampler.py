@@ -6,6 +6,8 @@ sampler's probability that a row is labelled, and the lowest are queried,
 optionally one per K-means cluster of the codes for a diverse batch.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
@@ -13,9 +15,17 @@ from sklearn.utils import check_random_state
 from ._base import (ClassifierNotFittedError, candidate_mask, check_enough_candidates,
                     check_query, get_estimator, get_labeled, lowest_score_pick, query_result,
                     top_k)
+from ..utils._param_validation import Interval, StrOptions
 from ._clustering import cluster_codes
 
-__all__ = ["lowest_sampler_scores"]
+__all__ = ["SAMPLER_QUERY_CONSTRAINTS", "lowest_sampler_scores"]
+
+#: The options every lowest-sampler-score strategy takes, declared once.
+SAMPLER_QUERY_CONSTRAINTS = {
+    "X_labeled": [None, "array-like"],
+    "diversity": [None, StrOptions({"kmeans"})],
+    "max_fit_samples": [None, Interval(Integral, 1, None, closed="left")],
+}
 
 
 def lowest_sampler_scores(classifier, X_pool, n_instances, *, owner, model, X_labeled,
