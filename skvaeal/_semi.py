@@ -254,7 +254,7 @@ def encode_semi_supervised_target(y, owner):
     >>> import numpy as np
     >>> from skvaeal._semi import encode_semi_supervised_target
     >>> classes, target = encode_semi_supervised_target(np.array([3, -1, 5, 3]), "clf")
-    >>> list(classes), list(target)
+    >>> classes.tolist(), target.tolist()
     ([3, 5], [0, -1, 1, 0])
     """
     mask = labeled_rows(y)

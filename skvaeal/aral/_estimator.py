@@ -168,7 +168,7 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
     >>> clf.predict_proba(X[:2]).shape, clf.score_samples(X[:2]).shape
     ((2, 10), (2,))
     >>> X_new, y_new = clf.sample(4, y=[0, 1, 2, 3], random_state=0)
-    >>> X_new.shape, list(y_new)
+    >>> X_new.shape, y_new.tolist()
     ((4, 64), [0, 1, 2, 3])
     """
 
@@ -271,7 +271,7 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
             sampler__hidden_dims=tuple(self.discriminator_dims),
             **{name: getattr(self, name) for name in self._NET_PARAMS},
             criterion__beta=self.beta, criterion__likelihood=likelihood,
-            optimizer=torch.optim.Adam, lr=self.lr, max_epochs=epochs,
+            lr=self.lr, max_epochs=epochs,
             batch_size=self.batch_size, precision=self.precision, device=self.device_,
             verbose=int(self.verbose))
         self.net_.initialize()

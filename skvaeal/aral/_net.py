@@ -69,6 +69,9 @@ class ARALNet(BatchedNet):
     lr_discriminator : float, default=3e-3
         Learning rate of the discriminator and the sampler (``lr`` is the
         encoder's and generator's).
+    optimizer : torch.optim.Optimizer subclass, default=torch.optim.Adam
+        Built three times, each with the reference code's betas (so it must
+        take ``betas``, as Adam and AdamW do).
     lr_decay : bool, default=True
         The reference schedule: each fit keeps the learning rates for its
         first two thirds of epochs, then decays them linearly towards zero
@@ -100,7 +103,8 @@ class ARALNet(BatchedNet):
     def __init__(self, module, *args, sampler, trd_weight=0.001, adversarial_weight=0.001,
                  gan_weight=1.0, cls_weight=1.0, generator_loss="feature_matching",
                  unlabeled_trust=1.0, lr_discriminator=3e-3, lr_decay=True,
-                 iterator_train=PoolPairLoader, criterion=ELBOLoss, **kwargs):
+                 iterator_train=PoolPairLoader, criterion=ELBOLoss,
+                 optimizer=torch.optim.Adam, **kwargs):
         # Set before NeuralNet.__init__: skorch refuses torch modules assigned to an
         # initialised net outside its initialize_* methods.
         self.sampler = sampler
@@ -115,7 +119,7 @@ class ARALNet(BatchedNet):
         # A random validation split would take most of the few labelled rows away.
         kwargs.setdefault("train_split", None)
         super().__init__(module, *args, iterator_train=iterator_train, criterion=criterion,
-                         **kwargs)
+                         optimizer=optimizer, **kwargs)
 
     # ------------------------------------------------------------ initialisation
     def initialize_module(self):
