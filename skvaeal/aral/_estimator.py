@@ -372,7 +372,7 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
 
         Returns
         -------
-        X_rows : ndarray of shape (n_samples, n_features_in_)
+        X_rows : ndarray of shape (n_samples, n_features)
             Probabilities (Bernoulli likelihood) or means.
         """
         check_is_fitted(self, "net_")
@@ -397,7 +397,7 @@ class ARALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
         y : ndarray of shape (n_samples,)
             The classes the rows were generated for, as
             :meth:`sklearn.mixture.GaussianMixture.sample` returns its
