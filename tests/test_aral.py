@@ -164,9 +164,10 @@ def test_thirty_labels_on_digits_beat_an_svc():
     """ARAL with 3 labels per class against an RBF SVC on the same 30 labels.
 
     Measured over 5 draws of labels and seeds (pool 1,400, test 397) at these
-    settings: ARAL 0.844 0.841 0.821 0.861 0.869 against SVC 0.811 0.824 0.743
-    0.859 0.829 (mean gain +0.034, smallest +0.002; at 20 epochs the mean gain
-    was -0.009). The first 3 draws run here, asserting a mean gain of 0.02.
+    settings (``python benchmarks/aral_digits.py --draws 5``): ARAL 0.844 0.844
+    0.819 0.864 0.869 against SVC 0.811 0.824 0.743 0.859 0.829 (mean gain +0.035,
+    smallest +0.005; at ``--epochs 20`` the mean gain was -0.009). The first 3
+    draws run here, asserting a mean gain of 0.02.
     """
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
