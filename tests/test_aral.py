@@ -166,7 +166,7 @@ def test_thirty_labels_on_digits_beat_an_svc():
     Measured over 5 draws of labels and seeds (pool 1,400, test 397) at these
     settings (``python benchmarks/aral_digits.py --draws 5``): ARAL 0.844 0.844
     0.819 0.864 0.869 against SVC 0.811 0.824 0.743 0.859 0.829 (mean gain +0.035,
-    smallest +0.005; at ``--epochs 20`` the mean gain was -0.009). The first 3
+    smallest +0.005; at ``--epochs 20`` the mean gain is -0.007). The first 3
     draws run here, asserting a mean gain of 0.02.
     """
     X, y = load_digits(return_X_y=True)
