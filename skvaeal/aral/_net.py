@@ -36,8 +36,11 @@ class ARALNet(BatchedNet):
     1. encoder and generator (eq. 11): ``trd_weight`` times the class-
        conditional ELBO (eq. 5; unlabelled rows conditioned on the
        classifier's prediction ``C(x)``), ``adversarial_weight`` times the
-       sampler-fooling loss, and ``gan_weight`` times the BiGAN encoder loss
-       (eq. 10) and the generator loss (eq. 7, or feature matching);
+       sampler-fooling loss, ``gan_weight`` times the BiGAN encoder loss
+       (eq. 10) and the generator loss (eq. 7, or feature matching), and
+       ``generator_cls_weight`` times the cross-entropy of ``C`` on the
+       generated rows and their classes (AC-GAN's generator term, Odena et
+       al., 2017; not in the paper);
     2. the discriminator (eq. 12): ``gan_weight`` times the real/fake loss on
        ``(x, E(x, y), y)`` against ``(G(z, y), z, y)`` (eq. 8) plus
        ``cls_weight`` times the cross-entropy on labelled and generated rows
@@ -56,6 +59,9 @@ class ARALNet(BatchedNet):
         built with the ``sampler__*`` parameters.
     trd_weight, adversarial_weight, gan_weight, cls_weight : float
         ``lambda_trd``, ``lambda_adv``, ``lambda_gan`` and ``lambda_cls``.
+    generator_cls_weight : float, default=0.0
+        Weight of the AC-GAN term, which makes ``G(z, y)`` a row that ``C``
+        classifies as ``y``; 0 is the paper's eq. 11.
     generator_loss : {"feature_matching", "gan"}, default="feature_matching"
         ``"gan"``: eq. 7 in its non-saturating form, ``-log D(G(z, y), z, y)``.
         ``"feature_matching"`` (Salimans et al., 2016; the paper's and the
@@ -101,8 +107,9 @@ class ARALNet(BatchedNet):
     """
 
     def __init__(self, module, *args, sampler, trd_weight=0.001, adversarial_weight=0.001,
-                 gan_weight=1.0, cls_weight=1.0, generator_loss="feature_matching",
-                 unlabeled_trust=1.0, lr_discriminator=3e-3, lr_decay=True,
+                 gan_weight=1.0, cls_weight=1.0, generator_cls_weight=0.0,
+                 generator_loss="feature_matching", unlabeled_trust=1.0, lr_discriminator=3e-3,
+                 lr_decay=True,
                  iterator_train=PoolPairLoader, criterion=ELBOLoss,
                  optimizer=torch.optim.Adam, **kwargs):
         # Set before NeuralNet.__init__: skorch refuses torch modules assigned to an
@@ -112,6 +119,7 @@ class ARALNet(BatchedNet):
         self.adversarial_weight = adversarial_weight
         self.gan_weight = gan_weight
         self.cls_weight = cls_weight
+        self.generator_cls_weight = generator_cls_weight
         self.generator_loss = generator_loss
         self.unlabeled_trust = unlabeled_trust
         self.lr_discriminator = lr_discriminator
@@ -215,8 +223,9 @@ class ARALNet(BatchedNet):
             # of batch-norm statistics, and never a batch of one row.
             out = module.generator(torch.cat([z, z_fake]), torch.cat([Y, Y_fake]))
             x_rec, x_fake = out[:len(X)], self._mean(out[len(X):])
-            _, rf, h = module.discriminator(torch.cat([X, x_fake]), torch.cat([z, z_fake]),
-                                            torch.cat([Y, Y_fake]))
+            logits_g, rf, h = module.discriminator(torch.cat([X, x_fake]),
+                                                   torch.cat([z, z_fake]),
+                                                   torch.cat([Y, Y_fake]))
             s_logit = self.sampler_(mu).float()
         n = len(X)
         nll = reconstruction_nll(x_rec, X, self.criterion_.likelihood)
@@ -235,6 +244,12 @@ class ARALNet(BatchedNet):
             loss = loss + self.gan_weight * _weighted(encoder_gan, labeled, trust)
             loss = loss + self.gan_weight * self._generator_loss(rf[n:], h[:n], h[n:], labeled,
                                                                  trust)
+        if self.generator_cls_weight:
+            # AC-GAN (Odena et al., 2017): G(z, y) should be classified as y. Eq. 11 has no
+            # such term, and feature matching ignores y, so on the digits G drew the same
+            # digit whatever the class while eq. 9 taught C that class for it.
+            loss = loss + self.generator_cls_weight * F.cross_entropy(
+                logits_g[n:].float(), y_fake)
         loss.backward()
         self.optimizer_.step()
 

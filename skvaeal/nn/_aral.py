@@ -46,7 +46,14 @@ class _WeightNorm(nn.Module):
     """A layer whose weight is ``g * v / ||v||`` per output unit (Salimans & Kingma, 2016).
 
     Hand-written because torch's parametrised weight norm refuses to be pickled,
-    and every estimator pickles its net.
+    and every estimator pickles its net. Initialised from data, as Salimans &
+    Kingma (2016) and the discriminators of Salimans et al. (2016) and Dai et
+    al. (2017) are: the first forward pass in training mode sets ``g`` and the
+    bias so that each unit's pre-activation has mean 0 and variance 1 on that
+    batch. Without it torch's default initialisation shrinks the activations
+    about sixfold per layer, and the trunk's noise (std 0.5, sized for unit
+    activations) drowns the signal: on the t10k digits with 100 labels the
+    classifier then stayed below 0.3 for its first 300 steps.
     """
 
     def __init__(self, layer):
@@ -57,15 +64,34 @@ class _WeightNorm(nn.Module):
         self.v = nn.Parameter(weight.clone())
         self.g = nn.Parameter(weight.flatten(1).norm(dim=1))
         self.bias = nn.Parameter(layer.bias.detach().clone())
+        self.register_buffer("initialized", torch.tensor(False))
 
     def weight(self):
         norm = self.v.flatten(1).norm(dim=1).clamp_min(1e-12)
         return self.v * (self.g / norm).view(-1, *[1] * (self.v.dim() - 1))
 
-    def forward(self, x):
+    def _apply_weight(self, x, weight, bias):
         if self.layer_type == "Conv2d":
-            return F.conv2d(x, self.weight(), self.bias, self.stride, self.padding)
-        return F.linear(x, self.weight(), self.bias)
+            return F.conv2d(x, weight, bias, self.stride, self.padding)
+        return F.linear(x, weight, bias)
+
+    @torch.no_grad()
+    def _initialize(self, x):
+        direction = self.v / self.v.flatten(1).norm(dim=1).clamp_min(1e-12).view(
+            -1, *[1] * (self.v.dim() - 1))
+        if len(x) < 2:  # no spread to normalise by: wait for a larger batch
+            return
+        t = self._apply_weight(x.float(), direction.float(), None)
+        dims = [0, 2, 3] if t.dim() == 4 else [0]
+        mean, std = t.mean(dim=dims), t.std(dim=dims).clamp_min(1e-6)
+        self.g.copy_(1.0 / std)
+        self.bias.copy_(-mean / std)
+        self.initialized.fill_(True)
+
+    def forward(self, x):
+        if self.training and not bool(self.initialized):
+            self._initialize(x)
+        return self._apply_weight(x, self.weight(), self.bias)
 
 
 def weight_norm(layer):
