@@ -217,6 +217,12 @@ def test_weight_norm_layers_start_from_the_data():
     torch.testing.assert_close(layer.g.detach(), g)  # once only
     restored = pickle.loads(pickle.dumps(trunk))
     assert bool(restored[1].initialized)
+    with torch_rng_scope(1, "cpu"):
+        fresh, _ = mlp_discriminator_trunk(20, (16, 8), input_noise=0.0, hidden_noise=0.0)
+    fresh.load_state_dict(trunk.state_dict())
+    g = fresh[1].g.detach().clone()
+    fresh.train()(X + 2.0)  # loaded weights are not initialised again
+    torch.testing.assert_close(fresh[1].g.detach(), g)
 
 
 def test_sample_is_class_conditional(fitted):

@@ -65,10 +65,21 @@ class _WeightNorm(nn.Module):
         self.g = nn.Parameter(weight.flatten(1).norm(dim=1))
         self.bias = nn.Parameter(layer.bias.detach().clone())
         self.register_buffer("initialized", torch.tensor(False))
+        # A Python mirror of the buffer: reading a CUDA tensor in every training forward
+        # would synchronise the device once per layer and step.
+        self._ready = False
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        self._ready = bool(self.initialized)
+
+    def _direction(self):
+        """``v / ||v||`` per output unit."""
+        norm = self.v.flatten(1).norm(dim=1).clamp_min(1e-12)
+        return self.v / norm.view(-1, *[1] * (self.v.dim() - 1))
 
     def weight(self):
-        norm = self.v.flatten(1).norm(dim=1).clamp_min(1e-12)
-        return self.v * (self.g / norm).view(-1, *[1] * (self.v.dim() - 1))
+        return self._direction() * self.g.view(-1, *[1] * (self.v.dim() - 1))
 
     def _apply_weight(self, x, weight, bias):
         if self.layer_type == "Conv2d":
@@ -77,19 +88,18 @@ class _WeightNorm(nn.Module):
 
     @torch.no_grad()
     def _initialize(self, x):
-        direction = self.v / self.v.flatten(1).norm(dim=1).clamp_min(1e-12).view(
-            -1, *[1] * (self.v.dim() - 1))
         if len(x) < 2:  # no spread to normalise by: wait for a larger batch
             return
-        t = self._apply_weight(x.float(), direction.float(), None)
+        t = self._apply_weight(x.float(), self._direction().float(), None)
         dims = [0, 2, 3] if t.dim() == 4 else [0]
         mean, std = t.mean(dim=dims), t.std(dim=dims).clamp_min(1e-6)
         self.g.copy_(1.0 / std)
         self.bias.copy_(-mean / std)
         self.initialized.fill_(True)
+        self._ready = True
 
     def forward(self, x):
-        if self.training and not bool(self.initialized):
+        if self.training and not self._ready:
             self._initialize(x)
         return self._apply_weight(x, self.weight(), self.bias)
 
