@@ -12,6 +12,7 @@ __version__ = "0.1.0.dev0"
 _FORWARDS = {
     "ARALClassifier": "skvaeal.aral",
     "ASSALClassifier": "skvaeal.assal",
+    "ClusterLabelClassifier": "skvaeal.clusterlabel",
     "MCDropoutClassifier": "skvaeal.bald",
     "PoolMatcher": "skvaeal.asal",
     "VAALSampler": "skvaeal.vaal",
@@ -21,5 +22,6 @@ _FORWARDS = {
 
 __getattr__, __dir__ = lazy_exports(__name__, _FORWARDS)
 
-__all__ = ["ARALClassifier", "ASSALClassifier", "MCDropoutClassifier", "PoolMatcher",
+__all__ = ["ARALClassifier", "ASSALClassifier", "ClusterLabelClassifier", "MCDropoutClassifier",
+           "PoolMatcher",
            "VAALSampler", "VAETransformer", "WGANTransformer", "__version__"]

@@ -97,7 +97,7 @@ def _fold_params(estimator, trust, seed):
     return {name: value for name, value in params.items() if name in own}
 
 
-def choose_trust(estimator, X, target, *, seed):
+def choose_trust(estimator, X, target, *, seed, fit_params=None, holdout=None, groups=None):
     """``(trust, scores)``: the trust of the final fit, chosen by cross-validation.
 
     Parameters
@@ -113,6 +113,16 @@ def choose_trust(estimator, X, target, *, seed):
         Class indices ``0..K-1``, ``-1`` for unlabelled rows.
     seed : int
         Seeds the folds and the clones.
+    fit_params : dict or None, default=None
+        More arguments of each clone's ``fit``, per row of X (e.g.
+        ``sample_weight``); passed whole, since a fold only unlabels rows.
+    holdout : ndarray of bool of shape (n_samples,) or None, default=None
+        The labelled rows a fold may hold out and score on (default: all);
+        e.g. the annotator's own labels, not those propagated from them.
+    groups : ndarray of int of shape (n_samples,) or None, default=None
+        Rows of one group share the source of their labels (``-1``: none). A
+        fold that holds out a row also unlabels every row of its group, so a
+        held-out row's label cannot reach the fit through its group.
 
     Returns
     -------
@@ -142,7 +152,10 @@ def choose_trust(estimator, X, target, *, seed):
     """
     if not (isinstance(estimator.unlabeled_trust, str) and estimator.unlabeled_trust == "cv"):
         return float(estimator.unlabeled_trust), None
-    labeled = np.flatnonzero(target != UNLABELED)
+    judged = target != UNLABELED
+    if holdout is not None:
+        judged &= np.asarray(holdout, dtype=bool)
+    labeled = np.flatnonzero(judged)
     y_labeled = target[labeled]
     if len(np.unique(y_labeled)) < 2 or len(labeled) < 4:
         return TRUST_CANDIDATES[0], None
@@ -160,10 +173,15 @@ def choose_trust(estimator, X, target, *, seed):
             continue  # a classifier needs two classes; this fold cannot judge
         fold_target = target.copy()
         fold_target[labeled[test]] = UNLABELED
+        if groups is not None:
+            held = np.unique(groups[labeled[test]])
+            fold_target[np.isin(groups, held[held >= 0])] = UNLABELED
+        if len(np.unique(fold_target[fold_target != UNLABELED])) < 2:
+            continue
         fold_seed = int(rng.randint(MAX_SEED))
         for trust in TRUST_CANDIDATES:
             model = clone(estimator).set_params(**_fold_params(estimator, trust, fold_seed))
-            model.fit(X, fold_target)
+            model.fit(X, fold_target, **(fit_params or {}))
             correct[trust].append(model.predict(X[labeled[test]]) == y_labeled[test])
         n_splits += 1
     if not n_splits:

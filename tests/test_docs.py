@@ -8,7 +8,8 @@ import pytest
 
 API_PAGE = pathlib.Path(__file__).resolve().parents[1] / "doc" / "api.rst"
 MODULES = ["skvaeal", "skvaeal.estimators", "skvaeal.vae", "skvaeal.vaal", "skvaeal.assal",
-           "skvaeal.asal", "skvaeal.aral", "skvaeal.bald",
+           "skvaeal.asal", "skvaeal.aral", "skvaeal.bald", "skvaeal.clusterlabel",
+           "skvaeal.oracle",
            "skvaeal.base", "skvaeal.query", "skvaeal.active", "skvaeal.datasets", "skvaeal.nn",
            "skvaeal.utils"]
 # Constants are documented where they are used (module docstrings and the functions

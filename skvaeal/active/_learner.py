@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..oracle import check_oracle_answer
 from ..utils import (check_rows, hstack_columns, label_kind, n_rows,
                      stack_rows, take_rows)
 
@@ -495,6 +496,63 @@ class ActiveLearner(_QueryMixin, BaseEstimator):
             X_all = stack_rows([self.X_training, X])
             y_all = stack_rows([self.y_training, y])
         self._fit_and_store(X_all, y_all, X_all, y_all, bootstrap=bootstrap, **fit_kwargs)
+
+    def teach_from(self, oracle, X_pool, query_idx, **fit_kwargs):
+        """Ask ``oracle`` for the labels of the queried rows and teach the valid ones.
+
+        The oracle protocol of :mod:`skvaeal.oracle`, shared with the
+        cluster-centre method: ``oracle(X_shown, indices) -> (labels,
+        confidences)``. Rows answered "not a valid sample" (``None``) are not
+        taught; confidences are returned but not used, since the labelled set
+        holds labels only.
+
+        Parameters
+        ----------
+        oracle : callable
+            E.g. :class:`~skvaeal.oracle.PoolOracle` in a simulation or
+            :class:`~skvaeal.oracle.ConsoleOracle` for a person.
+        X_pool : array-like, sparse matrix, DataFrame or list
+        query_idx : array-like of int or int
+            The rows of ``X_pool`` to ask about, e.g. from :meth:`query`.
+        **fit_kwargs
+            Passed to :meth:`teach`.
+
+        Returns
+        -------
+        taught : ndarray of int
+            The positions in ``X_pool`` that were taught (valid answers).
+        labels : ndarray of shape (n_queried,), dtype object
+            The oracle's answers, ``None`` for "not a valid sample".
+        confidences : ndarray of shape (n_queried,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skvaeal.active import ActiveLearner
+        >>> from skvaeal.oracle import PoolOracle
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+        >>> y = np.array([0, 0, 1, 1])
+        >>> learner = ActiveLearner(LogisticRegression(), X_training=X[[0, 3]],
+        ...                         y_training=y[[0, 3]])
+        >>> taught, labels, _ = learner.teach_from(PoolOracle(y), X, [1, 2])
+        >>> taught.tolist(), learner.y_training.tolist()
+        ([1, 2], [0, 1, 0, 1])
+        """
+        index = np.atleast_1d(np.asarray(query_idx, dtype=np.int64))
+        n_pool = n_rows(X_pool)
+        if index.size and (index.min() < -n_pool or index.max() >= n_pool):
+            raise ValueError(f"query_idx holds positions outside the pool of {n_pool} rows.")
+        rows = take_rows(X_pool, index)
+        labels, confidences, valid = check_oracle_answer(oracle(rows, indices=index),
+                                                         len(index))
+        taught = index[valid]
+        if taught.size:
+            values = labels[valid]
+            if self.y_training is not None and np.asarray(self.y_training).dtype != object:
+                values = values.astype(np.asarray(self.y_training).dtype)
+            self.teach(take_rows(X_pool, taught), values, **fit_kwargs)
+        return taught, labels, confidences
 
     def transform_without_estimating(self, X):
         """``X`` after the estimator's transformers (a pipeline's steps but the last)."""

@@ -9,7 +9,7 @@ from ._dropout import MCDropoutCNN, MCDropoutMLP
 from ._gan import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator, gradient_penalty
 from ._heads import LatentClassifier, LatentDiscriminator
 from ._losses import (UNLABELED_LOSSES, ELBOLoss, gaussian_kl, reconstruction_nll,
-                      unlabeled_loss, unlabeled_loss_kinds)
+                      unlabeled_loss, unlabeled_loss_kinds, weighted_cross_entropy)
 from ._mlp import MLPDecoder, MLPEncoder, mlp_layers
 from ._vae import ASSALModule, VAEClassifierModule, VAEModule, reparameterize
 
@@ -49,4 +49,5 @@ __all__ = [
     "reparameterize",
     "unlabeled_loss",
     "unlabeled_loss_kinds",
+    "weighted_cross_entropy",
 ]

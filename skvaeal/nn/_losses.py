@@ -175,3 +175,34 @@ def unlabeled_loss(logits, clean_logits, kind, threshold=0.95):
         marginal_entropy = -(marginal * torch.log(marginal + 1e-12)).sum()
         return conditional - marginal_entropy
     raise ValueError(f"unlabeled_loss must be one of {UNLABELED_LOSSES}; got {kind!r}.")
+
+
+def weighted_cross_entropy(logits, target, weight):
+    """Per-row weighted cross-entropy ``-w_n sum_k y_nk log p_nk`` (eq. 4 of Vengalil & Sinha).
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n, K)
+    target : Tensor of shape (n,) of int
+        Class indices; rows with a negative target (no label) contribute 0.
+    weight : Tensor of shape (n,)
+        Confidence of each row's label; a zero weight makes the row contribute
+        exactly 0, whatever its logits.
+
+    Returns
+    -------
+    loss : Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import math, torch
+    >>> from skvaeal.nn import weighted_cross_entropy
+    >>> loss = weighted_cross_entropy(torch.zeros(3, 2), torch.tensor([0, 1, -1]),
+    ...                               torch.tensor([1.0, 0.5, 1.0]))
+    >>> [round(v / math.log(2), 3) for v in loss.tolist()]
+    [1.0, 0.5, 0.0]
+    """
+    labeled = target >= 0
+    ce = F.cross_entropy(logits.float(), target.clamp(min=0).long(), reduction="none")
+    # where(), not a product: a zero weight must also zero a non-finite cross-entropy.
+    return torch.where(labeled & (weight > 0), ce * weight.float(), ce.new_zeros(()))

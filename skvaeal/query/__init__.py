@@ -12,8 +12,8 @@ forwarded here, so that ``from skvaeal.query import vaal_sampling`` keeps
 working: :func:`vaal_sampling` (:mod:`skvaeal.vaal`) and
 :func:`assal_sampling` (:mod:`skvaeal.assal`), :func:`aral_sampling`
 (:mod:`skvaeal.aral`), :func:`asal_sampling`
-(:mod:`skvaeal.asal`), and :func:`bald_sampling` and :func:`batchbald_sampling`
-(:mod:`skvaeal.bald`).
+(:mod:`skvaeal.asal`), :func:`bald_sampling` and :func:`batchbald_sampling`
+(:mod:`skvaeal.bald`), and :func:`cluster_centre_sampling` (:mod:`skvaeal.clusterlabel`).
 """
 
 from .._lazy import lazy_exports
@@ -42,6 +42,7 @@ _FORWARDS = {
     "assal_sampling": "skvaeal.assal",
     "bald_sampling": "skvaeal.bald",
     "batchbald_sampling": "skvaeal.bald",
+    "cluster_centre_sampling": "skvaeal.clusterlabel",
     "vaal_sampling": "skvaeal.vaal",
 }
 
@@ -56,6 +57,7 @@ __all__ = [
     "bald_sampling",
     "batchbald_sampling",
     "classifier_entropy",
+    "cluster_centre_sampling",
     "classifier_margin",
     "classifier_uncertainty",
     "cluster_quotas",

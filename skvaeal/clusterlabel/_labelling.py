@@ -1,0 +1,462 @@
+"""The labelling step of Vengalil & Sinha: cluster the codes, ask about the centres, propagate.
+
+Public and reusable, independent of the classifier: :func:`cluster_latent`
+clusters latent codes (scikit-learn's ``KMeans`` or ``GaussianMixture``);
+:func:`propagation_weights` is eqs. 2 and 3; :func:`label_cluster_centres`
+runs one labelling step with an oracle (decoded centres or their nearest pool
+rows shown, "not a valid sample" answered by sub-clustering); and
+:func:`cluster_label_learning` runs the paper's whole loop.
+"""
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+
+from ..oracle import check_oracle_answer
+from ..utils import draw_seed
+from ..utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+
+__all__ = ["ClusterLabels", "LatentClusters", "cluster_latent", "label_cluster_centres",
+           "latent_distances", "propagation_weights"]
+
+CLUSTERERS = ("kmeans", "gmm")
+DISTANCES = ("euclidean", "mahalanobis")
+DECAYS = ("exponential", "gaussian")
+#: Ridge added to each cluster covariance, relative to its mean variance: a cluster of a
+#: few codes has a singular covariance, and Mahalanobis distances need its inverse.
+COVARIANCE_RIDGE = 1e-3
+
+
+@dataclass
+class LatentClusters:
+    """Clusters of latent codes, with what propagation needs.
+
+    Attributes
+    ----------
+    rows : ndarray of shape (m,)
+        Positions in the pool of the rows clustered (all rows, or one
+        cluster's rows for sub-clusters).
+    assignment : ndarray of shape (m,)
+        Cluster index, ``0..K-1``, of each of ``rows``.
+    centres : ndarray of shape (K, d)
+    covariances : ndarray of shape (K, d, d)
+        Each cluster's covariance (the mixture's for a GMM; the members'
+        sample covariance, with a small ridge, for K-means).
+    posterior : ndarray of shape (m,) or None
+        A GMM's posterior probability of each row's own cluster.
+    """
+
+    rows: np.ndarray
+    assignment: np.ndarray
+    centres: np.ndarray
+    covariances: np.ndarray
+    posterior: np.ndarray = None
+
+    @property
+    def n_clusters(self):
+        return len(self.centres)
+
+    def members(self, k):
+        """Pool positions of the rows of cluster ``k``."""
+        return self.rows[self.assignment == k]
+
+
+def _regularised(cov):
+    scale = max(float(np.trace(cov)) / len(cov), 1e-12)
+    return cov + COVARIANCE_RIDGE * scale * np.eye(len(cov))
+
+
+def cluster_latent(Z, n_clusters, *, clusterer="gmm", rows=None, max_fit_samples=None,
+                   random_state=None):
+    """Cluster latent codes; return the :class:`LatentClusters`.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, d)
+        The codes to cluster.
+    n_clusters : int
+        K, capped at the number of codes.
+    clusterer : {"kmeans", "gmm"} or scikit-learn clusterer, default="gmm"
+        ``"kmeans"``: :class:`~sklearn.cluster.KMeans` (10 starts);
+        ``"gmm"``: :class:`~sklearn.mixture.GaussianMixture` with full
+        covariances, the paper's best. A clusterer instance is cloned, given
+        ``n_clusters`` (or ``n_components``) and, when unset, a seed.
+    rows : ndarray of shape (m,), default=None
+        Pool positions of the codes (default ``0..m-1``).
+    max_fit_samples : int or None, default=None
+        Fit on a uniform subsample of this many codes, then assign every code
+        (``predict``): for large pools. ``None`` fits on all.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    clusters : LatentClusters
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from skvaeal.clusterlabel import cluster_latent
+    >>> Z, _ = make_blobs(90, centers=3, cluster_std=0.5, random_state=0)
+    >>> clusters = cluster_latent(Z, 3, clusterer="kmeans", random_state=0)
+    >>> clusters.centres.shape, sorted(map(int, np.bincount(clusters.assignment)))
+    ((3, 2), [30, 30, 30])
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    rows = np.arange(len(Z)) if rows is None else np.asarray(rows)
+    k = int(min(n_clusters, len(Z)))
+    rng = check_random_state(random_state)
+    seed = draw_seed(rng)
+    if isinstance(clusterer, str):
+        est = (KMeans(n_clusters=k, n_init=10, random_state=seed) if clusterer == "kmeans"
+               else GaussianMixture(n_components=k, covariance_type="full", n_init=2,
+                                    reg_covar=1e-4, random_state=seed))
+    else:
+        est = clone(clusterer)
+        params = est.get_params()
+        for name in ("n_clusters", "n_components"):
+            if name in params:
+                est.set_params(**{name: k})
+        if params.get("random_state", 0) is None:
+            est.set_params(random_state=seed)
+    if max_fit_samples is not None and len(Z) > max(max_fit_samples, k) and hasattr(
+            est, "predict"):
+        est.fit(Z[np.sort(rng.choice(len(Z), max(max_fit_samples, k), replace=False))])
+        assignment = np.asarray(est.predict(Z))
+    else:
+        assignment = np.asarray(est.fit_predict(Z))
+    found, assignment = np.unique(assignment, return_inverse=True)
+    posterior = None
+    if hasattr(est, "predict_proba") and hasattr(est, "means_"):
+        proba = est.predict_proba(Z)[:, found]
+        posterior = proba[np.arange(len(Z)), assignment]
+    centres, covariances = [], []
+    for j, label in enumerate(found):
+        members = Z[assignment == j]
+        if hasattr(est, "means_") and getattr(est, "covariance_type", None) == "full":
+            centres.append(est.means_[label])
+            covariances.append(_regularised(est.covariances_[label]))
+            continue
+        centre = getattr(est, "cluster_centers_", None)
+        centres.append(members.mean(0) if centre is None else centre[label])
+        cov = (np.cov(members, rowvar=False).reshape(Z.shape[1], Z.shape[1])
+               if len(members) > 1 else np.zeros((Z.shape[1], Z.shape[1])))
+        if not np.trace(cov) > 0:
+            cov = np.cov(Z, rowvar=False).reshape(Z.shape[1], Z.shape[1])
+        covariances.append(_regularised(cov))
+    return LatentClusters(rows=rows, assignment=assignment.ravel(),
+                          centres=np.asarray(centres, dtype=np.float64),
+                          covariances=np.asarray(covariances, dtype=np.float64),
+                          posterior=posterior)
+
+
+def latent_distances(Z, centre, covariance=None, *, distance="euclidean"):
+    """Distance of each code to a centre: Euclidean, or Mahalanobis under ``covariance``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (m, d)
+    centre : ndarray of shape (d,)
+    covariance : ndarray of shape (d, d), default=None
+        Needed for ``distance="mahalanobis"``.
+    distance : {"euclidean", "mahalanobis"}, default="euclidean"
+
+    Returns
+    -------
+    d : ndarray of shape (m,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal.clusterlabel import latent_distances
+    >>> Z = np.array([[3.0, 0.0], [0.0, 3.0]])
+    >>> latent_distances(Z, np.zeros(2), np.diag([9.0, 1.0]), distance="mahalanobis").tolist()
+    [1.0, 3.0]
+    """
+    diff = np.asarray(Z, dtype=np.float64) - np.asarray(centre, dtype=np.float64)
+    if distance == "euclidean":
+        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    if distance != "mahalanobis":
+        raise ValueError(f"distance must be one of {DISTANCES}; got {distance!r}.")
+    if covariance is None:
+        raise ValueError("distance='mahalanobis' needs the cluster's covariance.")
+    # A Cholesky solve, not an explicit inverse: stable for ill-conditioned clusters.
+    solved = cho_solve(cho_factor(np.asarray(covariance, dtype=np.float64)), diff.T).T
+    return np.sqrt(np.maximum(np.einsum("ij,ij->i", diff, solved), 0.0))
+
+
+def propagation_weights(d, *, decay="gaussian", a=1.0):
+    """The confidence decay ``f(d)`` of eq. 2 (``exp(-a d)``) or eq. 3 (``exp(-a d^2)``).
+
+    A propagated label's weight is ``p_c f(d_n)``, with ``p_c`` the
+    annotator's confidence in the centre's label.
+
+    Parameters
+    ----------
+    d : array-like of shape (m,)
+        Distances of the rows to their cluster's centre, >= 0.
+    decay : {"exponential", "gaussian"}, default="gaussian"
+    a : float or "auto", default=1.0
+        How fast the confidence falls with distance. ``"auto"`` sets it so
+        that the row at the median distance gets ``f = 0.5``: scale-free,
+        whatever the latent space's units.
+
+    Returns
+    -------
+    f : ndarray of shape (m,), in (0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvaeal.clusterlabel import propagation_weights
+    >>> propagation_weights([0.0, 1.0, 2.0], decay="exponential", a=1.0).round(4).tolist()
+    [1.0, 0.3679, 0.1353]
+    >>> propagation_weights([0.0, 1.0, 2.0], decay="gaussian", a=1.0).round(4).tolist()
+    [1.0, 0.3679, 0.0183]
+    >>> propagation_weights([1.0, 2.0, 3.0], decay="gaussian", a="auto").round(3).tolist()
+    [0.841, 0.5, 0.21]
+    """
+    d = np.asarray(d, dtype=np.float64)
+    if decay not in DECAYS:
+        raise ValueError(f"decay must be one of {DECAYS}; got {decay!r}.")
+    power = d if decay == "exponential" else d ** 2
+    if isinstance(a, str):
+        if a != "auto":
+            raise ValueError(f"a must be a number > 0 or 'auto'; got {a!r}.")
+        median = float(np.median(power)) if power.size else 0.0
+        a = np.log(2.0) / median if median > 0 else 1.0
+    return np.exp(-float(a) * power)
+
+
+@dataclass
+class ClusterLabels:
+    """The outcome of one labelling step.
+
+    Attributes
+    ----------
+    labels : ndarray of shape (n_pool,), dtype object
+        The propagated label of each pool row, ``None`` where none reached it.
+    weights : ndarray of shape (n_pool,)
+        ``w_n``: the label's confidence (``p_c f(d_n)``, or ``p_c`` times the
+        GMM posterior); 0 for rows without a label.
+    groups : ndarray of shape (n_pool,)
+        The id of the annotated cluster each row's label comes from, ``-1``
+        for none.
+    direct : ndarray of shape (n_pool,), bool
+        Pool rows the annotator saw (``show="nearest"``), whose label is
+        their own rather than propagated.
+    X_shown : ndarray of shape (n_shown, n_features)
+        Every row shown, in order, sub-cluster centres included.
+    shown_indices : ndarray of shape (n_shown,)
+        Their pool positions, ``-1`` for synthetic rows (decoded centres).
+    shown_labels : ndarray of shape (n_shown,), dtype object
+        The answers, ``None`` for "not a valid sample".
+    shown_confidences : ndarray of shape (n_shown,)
+    shown_groups : ndarray of shape (n_shown,)
+        The id each valid answer gives its cluster's rows (``-1`` when invalid).
+    shown_depth : ndarray of shape (n_shown,)
+        0 for the first clustering, 1 for its sub-clusters, and so on.
+    """
+
+    labels: np.ndarray
+    weights: np.ndarray
+    groups: np.ndarray
+    direct: np.ndarray
+    X_shown: np.ndarray
+    shown_indices: np.ndarray
+    shown_labels: np.ndarray
+    shown_confidences: np.ndarray
+    shown_groups: np.ndarray
+    shown_depth: np.ndarray
+
+    @property
+    def n_queries(self):
+        """Rows the annotator was asked about: the step's labelling cost."""
+        return len(self.shown_labels)
+
+
+def _nearest(Z, rows, centre, covariance, distance, allowed):
+    """Pool position of the allowed row nearest to a centre, or -1."""
+    candidates = rows[allowed[rows]]
+    if not len(candidates):
+        return -1
+    d = latent_distances(Z[candidates], centre, covariance, distance=distance)
+    return int(candidates[np.argmin(d)])
+
+
+_STEP_CONSTRAINTS = {
+    "n_clusters": [Interval(Integral, 1, None, closed="left")],
+    "clusterer": [StrOptions(set(CLUSTERERS)), HasMethods(["fit_predict"])],
+    "show": [StrOptions({"decoded", "nearest"})],
+    "n_sub_clusters": [None, Interval(Integral, 2, None, closed="left")],
+    "max_depth": [Interval(Integral, 0, None, closed="left")],
+    "distance": [StrOptions(set(DISTANCES))],
+    "decay": [StrOptions(set(DECAYS))],
+    "a": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+    "confidence": [StrOptions({"decay", "posterior"})],
+    "exclude": [None, "array-like"],
+    "random_state": ["random_state"],
+}
+
+
+@validate_params({"estimator": [HasMethods(["transform"])], "X": ["array-like"],
+                  "oracle": [callable], **_STEP_CONSTRAINTS},
+                 prefer_skip_nested_validation=True)
+def label_cluster_centres(estimator, X, oracle, *, n_clusters=10, clusterer="gmm",
+                          show="decoded", n_sub_clusters=None, max_depth=1,
+                          distance="mahalanobis", decay="gaussian", a="auto",
+                          confidence="decay", exclude=None, random_state=None):
+    """One labelling step: cluster the codes, ask the oracle about the centres, propagate.
+
+    The step of Vengalil & Sinha (section 3.3): the latent codes of the pool
+    are clustered into ``n_clusters``; the oracle sees each centre, decoded
+    (``show="decoded"``, the paper) or as its nearest pool row
+    (``show="nearest"``), and answers a label and a confidence ``p_c``, or
+    "not a valid sample" (``None``). An invalid cluster's rows are clustered
+    again into ``n_sub_clusters`` whose centres are shown next, down to
+    ``max_depth`` levels. Each label then spreads to its cluster's rows with
+    weight ``w_n = p_c f(d_n)`` (eqs. 2 and 3, :func:`propagation_weights`)
+    or, with ``confidence="posterior"`` and a GMM, ``p_c`` times the row's
+    posterior probability of the cluster.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``transform``
+        Gives the latent codes (e.g. a :class:`ClusterLabelClassifier` after
+        :meth:`~ClusterLabelClassifier.fit_warmup`); ``show="decoded"`` also
+        needs its ``inverse_transform``.
+    X : array-like of shape (n_pool, n_features)
+    oracle : callable
+        ``oracle(X_shown, indices=None) -> (labels, confidences)``, see
+        :mod:`skvaeal.oracle`; ``indices`` are pool positions with
+        ``show="nearest"`` and None with ``show="decoded"``.
+    n_clusters : int, default=10
+        K, the labels asked per step before any sub-clustering.
+    clusterer : {"kmeans", "gmm"} or clusterer, default="gmm"
+        See :func:`cluster_latent`.
+    show : {"decoded", "nearest"}, default="decoded"
+    n_sub_clusters : int or None, default=None
+        Sub-clusters of an invalid cluster; ``None`` means ``n_clusters``, as
+        in the paper ("again clustered into k sub-clusters").
+    max_depth : int, default=1
+        Levels of sub-clustering; 0 leaves invalid clusters unlabelled.
+    distance : {"euclidean", "mahalanobis"}, default="mahalanobis"
+        ``d_n``, and the nearest row to a centre. Mahalanobis uses each
+        cluster's covariance.
+    decay : {"exponential", "gaussian"}, default="gaussian"
+    a : float or "auto", default="auto"
+        Decay rate; ``"auto"`` gives the cluster's median row ``f = 0.5``.
+    confidence : {"decay", "posterior"}, default="decay"
+        ``"posterior"`` (GMM only) weights by the posterior instead of
+        ``f(d)``.
+    exclude : array-like of bool or int, default=None
+        Pool rows never shown with ``show="nearest"`` (e.g. those already
+        labelled).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the clusterings.
+
+    Returns
+    -------
+    labels : ClusterLabels
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from skvaeal.clusterlabel import label_cluster_centres
+    >>> from skvaeal.oracle import PoolOracle
+    >>> X, y = make_blobs(90, centers=3, cluster_std=0.5, random_state=0)
+    >>> step = label_cluster_centres(FunctionTransformer().fit(X), X, PoolOracle(y),
+    ...                              n_clusters=3, clusterer="kmeans", show="nearest",
+    ...                              random_state=0)
+    >>> step.n_queries, float(np.mean(step.labels.astype(int) == y))
+    (3, 1.0)
+    """
+    rng = check_random_state(random_state)
+    X = np.asarray(X) if not hasattr(X, "iloc") else X
+    Z = np.asarray(estimator.transform(X), dtype=np.float64)
+    n = len(Z)
+    if show == "decoded" and not hasattr(estimator, "inverse_transform"):
+        raise TypeError(
+            f"show='decoded' needs an estimator with inverse_transform to decode the centres; "
+            f"{type(estimator).__name__} has none. Use show='nearest'.")
+    if confidence == "posterior" and not (clusterer == "gmm" or hasattr(clusterer, "means_")
+                                          or hasattr(clusterer, "n_components")):
+        raise ValueError("confidence='posterior' needs a Gaussian mixture: clusterer='gmm'.")
+    allowed = np.ones(n, dtype=bool)
+    if exclude is not None:
+        exclude = np.asarray(exclude)
+        if exclude.dtype == bool:
+            if exclude.shape != (n,):
+                raise ValueError(f"a boolean exclude needs one entry per pool row ({n}).")
+            allowed &= ~exclude
+        elif exclude.size:
+            allowed[exclude.astype(np.int64).ravel()] = False
+    n_sub = n_clusters if n_sub_clusters is None else n_sub_clusters
+    labels = np.full(n, None, dtype=object)
+    weights = np.zeros(n)
+    groups = np.full(n, -1, dtype=np.int64)
+    direct = np.zeros(n, dtype=bool)
+    shown = {"X": [], "index": [], "label": [], "conf": [], "group": [], "depth": []}
+    level = [cluster_latent(Z, n_clusters, clusterer=clusterer, random_state=rng)]
+    depth, group = 0, 0
+    while level:
+        # One oracle call per level: every centre of this level's clusterings at once.
+        asked = [(clusters, k) for clusters in level for k in range(clusters.n_clusters)]
+        index = np.array([_nearest(Z, c.members(k), c.centres[k], c.covariances[k], distance,
+                                   allowed) if show == "nearest" else -1
+                          for c, k in asked], dtype=np.int64)
+        keep = index >= 0 if show == "nearest" else np.ones(len(asked), dtype=bool)
+        asked, index = [q for q, ok in zip(asked, keep) if ok], index[keep]
+        if not asked:
+            break
+        if show == "decoded":
+            X_shown = np.asarray(estimator.inverse_transform(
+                np.stack([c.centres[k] for c, k in asked])))
+            answer = oracle(X_shown, indices=None)
+        else:
+            X_shown = np.asarray(X[index] if not hasattr(X, "iloc") else X.iloc[index])
+            answer = oracle(X_shown, indices=index)
+        answered, conf, valid = check_oracle_answer(answer, len(asked))
+        next_level = []
+        for i, ((clusters, k), idx, label, p_c, ok) in enumerate(
+                zip(asked, index, answered, conf, valid)):
+            members = clusters.members(k)
+            shown["X"].append(X_shown[i])
+            shown["index"].append(idx)
+            shown["label"].append(label)
+            shown["conf"].append(p_c)
+            shown["depth"].append(depth)
+            if not ok:
+                shown["group"].append(-1)
+                if depth < max_depth and len(members) >= 2:
+                    next_level.append(cluster_latent(Z[members], n_sub, clusterer=clusterer,
+                                                     rows=members, random_state=rng))
+                continue
+            shown["group"].append(group)
+            if confidence == "posterior":
+                f = clusters.posterior[clusters.assignment == k]
+            else:
+                d = latent_distances(Z[members], clusters.centres[k], clusters.covariances[k],
+                                     distance=distance)
+                f = propagation_weights(d, decay=decay, a=a)
+            labels[members], weights[members], groups[members] = label, p_c * f, group
+            if idx >= 0:
+                direct[idx], weights[idx] = True, p_c
+            group += 1
+        level, depth = next_level, depth + 1
+    weights[labels == None] = 0.0  # noqa: E711 (elementwise comparison with None)
+    return ClusterLabels(
+        labels=labels, weights=weights, groups=groups, direct=direct,
+        X_shown=np.asarray(shown["X"]), shown_indices=np.asarray(shown["index"], dtype=np.int64),
+        shown_labels=np.asarray(shown["label"], dtype=object),
+        shown_confidences=np.asarray(shown["conf"], dtype=np.float64),
+        shown_groups=np.asarray(shown["group"], dtype=np.int64),
+        shown_depth=np.asarray(shown["depth"], dtype=np.int64))
