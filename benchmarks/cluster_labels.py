@@ -94,9 +94,10 @@ def run_method(args, X, y, pool, test, combo, oracle_name, oracle, seed):
     start = time.perf_counter()
     result = cluster_label_learning(
         classifier(args, seed), X[pool], oracle, n_iterations=args.iterations,
-        n_clusters=args.n_clusters, clusterer=clusterer, distance=distance, decay=decay,
-        show="nearest" if oracle_name == "pool" else "decoded", X_test=X[test],
-        y_test=y[test], y_true=y[pool], random_state=seed)
+        n_clusters=args.n_clusters, n_sub_clusters=args.n_sub_clusters, clusterer=clusterer,
+        distance=distance, decay=decay,
+        show="nearest" if oracle_name == "pool" else "decoded", propagation=args.propagation,
+        X_test=X[test], y_test=y[test], y_true=y[pool], random_state=seed)
     out = {"labels": result.n_labels, "acc": result.accuracy,
            "label_acc": result.label_accuracy,
            "weighted_label_acc": result.weighted_label_accuracy,
@@ -108,7 +109,8 @@ def run_method(args, X, y, pool, test, combo, oracle_name, oracle, seed):
         for a in args.a_grid:
             step = label_cluster_centres(
                 result.estimator, X[pool], oracle, n_clusters=args.n_clusters,
-                clusterer=clusterer, distance=distance, decay=decay,
+                n_sub_clusters=args.n_sub_clusters, clusterer=clusterer, distance=distance,
+                decay=decay,
                 a=a if a == "auto" else float(a),
                 show="nearest" if oracle_name == "pool" else "decoded", random_state=seed)
             labelled = step.labels != None  # noqa: E711
@@ -227,15 +229,21 @@ def main(argv=None):
     parser.add_argument("--n-reference", type=int, default=1000)
     parser.add_argument("--n-test", type=int, default=2000)
     parser.add_argument("--iterations", type=int, default=5)
-    parser.add_argument("--n-clusters", type=int, default=20,
+    parser.add_argument("--n-clusters", type=int, default=30,
                         help="labels asked per iteration (the paper: 10 to 30)")
-    parser.add_argument("--warmup-epochs", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=3, help="epochs of eq. 4 per iteration")
+    parser.add_argument("--n-sub-clusters", type=int, default=2,
+                        help="sub-clusters of a cluster whose centre is not a valid sample")
+    parser.add_argument("--warmup-epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=10, help="epochs of eq. 4 per iteration")
     parser.add_argument("--latent-dim", type=int, default=16)
-    parser.add_argument("--architecture", choices=("auto", "mlp", "conv"), default="auto")
+    parser.add_argument("--architecture", choices=("auto", "mlp", "conv"), default="mlp",
+                        help="the VAE (the MLP by default: the grid's 48 runs are affordable "
+                        "on 2 cores with it)")
     parser.add_argument("--gamma", type=float, default=10.0, help="classification_weight")
     parser.add_argument("--trust", type=float, default=1.0,
                         help="unlabeled_trust (1: the paper's fit; 'cv' costs 4 more fits)")
+    parser.add_argument("--propagation", choices=("latest", "best"), default="latest",
+                        help="which propagated label a row holds across iterations")
     parser.add_argument("--threshold", type=float, default=0.5,
                         help="the reference annotator's least accepted probability")
     parser.add_argument("--combos", nargs="+", default=COMBOS, choices=COMBOS)

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ..utils import UNLABELED, draw_seed
-from ..utils._param_validation import HasMethods, Interval, validate_params
+from ..utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from ._labelling import _STEP_CONSTRAINTS, label_cluster_centres
 
 __all__ = ["ClusterLabelingResult", "cluster_label_learning"]
@@ -73,6 +73,7 @@ def _as_target(labels):
                   **{k: v for k, v in _STEP_CONSTRAINTS.items() if k != "exclude"},
                   "epochs_per_iteration": [None, Interval(Integral, 1, None, closed="left")],
                   "keep_annotations": ["boolean"],
+                  "propagation": [StrOptions({"latest", "best"})],
                   "X_test": [None, "array-like"], "y_test": [None, "array-like"],
                   "y_true": [None, "array-like"], "verbose": ["verbose"]},
                  prefer_skip_nested_validation=True)
@@ -80,7 +81,8 @@ def cluster_label_learning(estimator, X, oracle, *, n_iterations=5, n_clusters=1
                            clusterer="gmm", show="decoded", n_sub_clusters=None, max_depth=1,
                            distance="mahalanobis", decay="gaussian", a="auto",
                            confidence="decay", epochs_per_iteration=None,
-                           keep_annotations=True, X_test=None, y_test=None, y_true=None,
+                           keep_annotations=True, propagation="latest", X_test=None,
+                           y_test=None, y_true=None,
                            random_state=None, verbose=0):
     """Run the paper's loop: warm up the VAE, then label cluster centres and train, k times.
 
@@ -109,8 +111,13 @@ def cluster_label_learning(estimator, X, oracle, *, n_iterations=5, n_clusters=1
         ``max_epochs``.
     keep_annotations : bool, default=True
         Keep the annotator's answers of earlier iterations as labels (the
-        shown pool rows, or the decoded centres appended as rows), besides
-        the newest step's propagated labels, which replace the older ones.
+        shown pool rows, or the decoded centres appended as rows).
+    propagation : {"latest", "best"}, default="latest"
+        Which propagated label a row holds. ``"latest"``: the newest step's
+        (each clustering, in the latent space as trained so far, replaces the
+        last one's labels). ``"best"``: the most confident one any step gave
+        it. The paper does not say; on t10k ``"latest"`` labelled the pool
+        better (:doc:`/benchmarks`).
     X_test, y_test : array-like, default=None
         Held-out rows, scored after each iteration.
     y_true : array-like of shape (n_pool,), default=None
@@ -149,48 +156,57 @@ def cluster_label_learning(estimator, X, oracle, *, n_iterations=5, n_clusters=1
     model.fit_warmup(X)
     result.warmup_time = time.perf_counter() - start
     n = len(X)
-    own_rows = np.zeros(n, dtype=bool)        # pool rows the annotator labelled
-    own_labels = np.full(n, None, dtype=object)
-    own_weights = np.zeros(n)
-    synthetic = []                             # (rows, labels, confidences) of decoded centres
-    n_labels = 0
+    # The pool's labels so far: each row's label, weight, group (the annotation it comes
+    # from, unique across steps) and whether the annotator labelled the row itself.
+    labels = np.full(n, None, dtype=object)
+    weights = np.zeros(n)
+    groups = np.full(n, -1, dtype=np.int64)
+    own = np.zeros(n, dtype=bool)
+    synthetic = []  # per step: decoded centres, their labels, confidences and groups
+    n_labels, n_groups = 0, 0
     for iteration in range(n_iterations):
         step = label_cluster_centres(
             model, X, oracle, n_clusters=n_clusters, clusterer=clusterer, show=show,
             n_sub_clusters=n_sub_clusters, max_depth=max_depth, distance=distance,
             decay=decay, a=a, confidence=confidence,
-            exclude=own_rows if show == "nearest" else None, random_state=draw_seed(rng))
+            exclude=own if show == "nearest" else None, random_state=draw_seed(rng))
         result.steps.append(step)
         n_labels += step.n_queries
-        labels, weights = step.labels.copy(), step.weights.copy()
-        groups = step.groups.copy()
-        propagated = (labels != None) & ~step.direct  # noqa: E711
+        step_groups = np.where(step.groups >= 0, step.groups + n_groups, -1)
+        shown_groups = np.where(step.shown_groups >= 0, step.shown_groups + n_groups, -1)
+        n_groups += int(step.shown_groups.max(initial=-1)) + 1
+        reached = step.labels != None  # noqa: E711
+        if propagation == "latest":
+            replace = ~own if keep_annotations else np.ones(n, dtype=bool)
+            labels[replace], weights[replace] = None, 0.0
+            groups[replace] = -1
+            take = reached & replace
+        else:  # "best": a row keeps the most confident label any step gave it
+            take = reached & ~own & (step.weights > weights)
+        take |= step.direct
+        labels[take], weights[take], groups[take] = (
+            step.labels[take], step.weights[take], step_groups[take])
+        own |= step.direct
         if keep_annotations:
-            own_rows |= step.direct
-            own_labels[step.direct] = step.labels[step.direct]
-            own_weights[step.direct] = step.weights[step.direct]
-            labels[own_rows], weights[own_rows] = own_labels[own_rows], own_weights[own_rows]
-            propagated[own_rows] = False
-            # Nothing is propagated from an older annotation now: it is in no group.
-            groups[own_rows & ~step.direct] = -1
+            own &= labels != None  # noqa: E711
+        else:
+            own = step.direct.copy()
+        propagated = (labels != None) & ~own  # noqa: E711
         if show == "decoded":
             valid = step.shown_labels != None  # noqa: E711
             new = (step.X_shown[valid], step.shown_labels[valid],
-                   step.shown_confidences[valid], step.shown_groups[valid])
+                   step.shown_confidences[valid], shown_groups[valid])
             synthetic = (synthetic if keep_annotations else []) + [new]
         X_fit, labels_fit, weights_fit = X, labels, weights
         propagated_fit, groups_fit = propagated, groups
         if synthetic:
+            # The decoded centres join the pool as labelled rows, heading their groups.
             X_syn = np.concatenate([s[0] for s in synthetic]).astype(X.dtype)
-            # The newest centres head the groups of this step's propagated labels.
-            syn_groups = np.concatenate([
-                s[3] if i == len(synthetic) - 1 else np.full(len(s[3]), -1)
-                for i, s in enumerate(synthetic)])
             X_fit = np.concatenate([X, X_syn])
             labels_fit = np.concatenate([labels, np.concatenate([s[1] for s in synthetic])])
             weights_fit = np.concatenate([weights, np.concatenate([s[2] for s in synthetic])])
             propagated_fit = np.concatenate([propagated, np.zeros(len(X_syn), dtype=bool)])
-            groups_fit = np.concatenate([groups, syn_groups])
+            groups_fit = np.concatenate([groups, np.concatenate([s[3] for s in synthetic])])
         target = _as_target(labels_fit)
         start = time.perf_counter()
         if len(np.unique(target[target != UNLABELED])) >= 2:
