@@ -22,11 +22,13 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
-from .utils import MAX_SEED, UNLABELED, Substitution, check_positive_int, seed_from_random_state
+from .utils import (MAX_SEED, UNLABELED, Substitution, check_fitted_shape, check_positive_int,
+                    seed_from_random_state)
 from .utils._param_validation import (CaseInsensitiveOptions, Interval, IntTuple, ModulePair,
                                       StrOptions, SubclassOf)
 from .utils._validation import explained_non_numeric
@@ -42,6 +44,7 @@ __all__ = [
     "NetEstimatorMixin",
     "OPTIMIZER_DEFAULTS",
     "ProbaPredictMixin",
+    "VAEDecoderMixin",
     "VAE_PARAMETER_CONSTRAINTS",
     "build_vae_modules",
     "is_large_image",
@@ -355,6 +358,12 @@ class NetEstimatorMixin:
     def _validate_X(self, X):
         return validate_numeric_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
+    def _seed(self, n_previous_fits):
+        """The torch seed of a fit after ``n_previous_fits`` fits of these networks."""
+        # A warm-started refit must not replay the first fit's shuffles and noise.
+        seed = seed_from_random_state(self.random_state)
+        return (seed + 104729 * n_previous_fits) % (MAX_SEED + 1)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if tags.transformer_tags is not None:
@@ -375,6 +384,14 @@ class ProbaPredictMixin:
     For the net-holding classifiers, whose ``predict_proba`` checks that the
     estimator is fitted before ``classes_`` is read.
     """
+
+    def _check_classifier_fitted(self):
+        """NotFittedError before a fit with labels (a label-free warm-up leaves no classes_)."""
+        check_is_fitted(self, "net_")
+        if not hasattr(self, "classes_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} was only warmed up without labels; call "
+                "fit(X, y) before predicting.")
 
     def _net_proba(self, X):
         """``net_.predict_proba`` of validated X, as float64 rows that sum to 1 exactly."""
@@ -430,6 +447,31 @@ class GeneratorMixin:
         return self.inverse_transform(Z)
 
 
+class VAEDecoderMixin:
+    """``inverse_transform`` through a VAE net's ``decode``: codes back to rows.
+
+    For the estimators whose ``net_`` is a :class:`~skvaeal._net.VAENet` with
+    an unconditional decoder (``VAETransformer``, ``ClusterLabelClassifier``).
+    """
+
+    def inverse_transform(self, X):
+        """Decode latent codes into rows of the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Latent codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            Decoder means: probabilities for a Bernoulli likelihood.
+        """
+        check_is_fitted(self, "net_")
+        Z = check_fitted_shape(X, self.latent_dim, "X")
+        return self.net_.decode(Z).reshape(len(Z), -1).astype(Z.dtype, copy=False)
+
+
 class LatentNetMixin(NetEstimatorMixin, TransformerMixin):
     """What every estimator holding a VAE-style skorch ``net_`` shares.
 
@@ -475,11 +517,6 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
     #: Optimiser steps ``max_epochs="auto"`` aims at; a method whose steps cost more
     #: sets fewer.
     _auto_steps = AUTO_STEPS
-
-    def _seed(self, n_previous_fits):
-        # A warm-started refit must not replay the first fit's shuffles and noise.
-        seed = seed_from_random_state(self.random_state)
-        return (seed + 104729 * n_previous_fits) % (MAX_SEED + 1)
 
     def _epochs(self, target):
         """``max_epochs`` resolved for a target with ``-1`` for unlabelled rows.

@@ -400,9 +400,9 @@ def _accuracy_draw(X, y, seed):
 
 
 def test_five_iterations_beat_an_svc_on_as_many_random_labels(digits):
-    # Measured with these settings over draws 0-4: gains over the SVC at 50 labels of
-    # 0.156 0.035 0.059 0.085 0.060 (mean 0.079) on the default kernels and 0.153 0.065
-    # 0.169 0.105 0.075 with ATEN_CPU_CAPABILITY=avx2; this test runs draws 0-2.
+    # benchmarks/cluster_labels_digits.py --draws 5 (these settings): gains over the SVC at
+    # 50 labels of 0.156 0.035 0.059 0.085 0.060 (mean 0.079) on the default kernels and
+    # 0.153 0.065 0.169 0.105 0.075 with ATEN_CPU_CAPABILITY=avx2; this test runs draws 0-2.
     X, y = digits
     gains = [np.subtract(*_accuracy_draw(X, y, seed)) for seed in range(3)]
     assert np.mean(gains) > 0.04 and min(gains) > 0.0, gains

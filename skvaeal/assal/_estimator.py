@@ -425,13 +425,6 @@ class ASSALClassifier(ProbaPredictMixin, ClassifierMixin, AdversarialVAEBase):
                 "classifier, given labels) but not the sampler; call fit(X, y) before "
                 "score_samples, transform_and_score or assal_sampling.")
 
-    def _check_classifier_fitted(self):
-        check_is_fitted(self, "net_")
-        if not hasattr(self, "classes_"):
-            raise NotFittedError(
-                "This ASSALClassifier was only warmed up without labels; call fit(X, y) "
-                "before predicting.")
-
     def predict_proba(self, X):
         """Class probabilities from the classifier on the mean code.
 

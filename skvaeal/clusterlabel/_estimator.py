@@ -5,17 +5,15 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, ClassNamePrefixFeaturesOutMixin
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
 from ..base import (AUTO_EPOCH_RANGE, VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, LatentNetMixin,
-                    ProbaPredictMixin, build_vae_modules, resolve_likelihood, resolve_max_epochs,
-                    vae_docs, vae_net_kwargs, validate_numeric_data)
+                    ProbaPredictMixin, VAEDecoderMixin, build_vae_modules, resolve_likelihood,
+                    resolve_max_epochs, vae_docs, vae_net_kwargs, validate_numeric_data)
 from .._semi import (SEMI_SUPERVISED_PARAMETER_CONSTRAINTS, append_unlabeled, choose_trust,
                      encode_semi_supervised_target, semi_docs)
 from ..nn import LatentClassifier, VAEClassifierModule
-from ..utils import (MAX_SEED, UNLABELED, check_fitted_shape, resolve_device,
-                     seed_from_random_state, torch_rng_scope)
+from ..utils import UNLABELED, resolve_device, torch_rng_scope
 from ..utils._param_validation import Interval, IntTuple, StrOptions, fit_context
 from ._net import ClusterLabelNet
 
@@ -27,8 +25,8 @@ CLUSTER_AUTO_STEPS = 1500
 
 @vae_docs
 @semi_docs
-class ClusterLabelClassifier(ProbaPredictMixin, ClassifierMixin, GeneratorMixin, LatentNetMixin,
-                             ClassNamePrefixFeaturesOutMixin, BaseEstimator):
+class ClusterLabelClassifier(ProbaPredictMixin, ClassifierMixin, VAEDecoderMixin, GeneratorMixin,
+                             LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """A VAE with a softmax head on its code, for labels of varying confidence.
 
     The model of Vengalil & Sinha (*Semi-supervised learning using
@@ -165,11 +163,6 @@ class ClusterLabelClassifier(ProbaPredictMixin, ClassifierMixin, GeneratorMixin,
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
-    def _seed(self, n_previous_fits):
-        # A warm-started refit must not replay the first fit's shuffles.
-        seed = seed_from_random_state(self.random_state)
-        return (seed + 104729 * n_previous_fits) % (MAX_SEED + 1)
-
     def _resolve_epochs(self, value, n_rows):
         return resolve_max_epochs(value, n_rows, self.batch_size, steps=CLUSTER_AUTO_STEPS,
                                   epoch_range=AUTO_EPOCH_RANGE)
@@ -296,10 +289,10 @@ class ClusterLabelClassifier(ProbaPredictMixin, ClassifierMixin, GeneratorMixin,
                 self._new_net(X, len(classes), likelihood)
                 warmup = self._resolve_epochs(self.warmup_epochs, len(X))
                 if warmup:
-                    # The warm-up of eq. 1 alone, with the ELBO weights of this trust.
-                    no_labels = self._pack(np.full(len(X), UNLABELED), sample_weight,
-                                           propagated, trust)
-                    no_labels[:, 2] = packed[:, 2]
+                    # The warm-up of eq. 1 alone (no cross-entropy), with this trust's
+                    # ELBO weights.
+                    no_labels = packed.clone()
+                    no_labels[:, 1] = 0.0
                     self.net_.partial_fit(X32, no_labels, epochs=warmup)
                 self.net_.partial_fit(X32, packed, epochs=epochs)
         self.n_fits_ += 1
@@ -345,13 +338,6 @@ class ClusterLabelClassifier(ProbaPredictMixin, ClassifierMixin, GeneratorMixin,
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         return self
 
-    def _check_classifier_fitted(self):
-        check_is_fitted(self, "net_")
-        if not hasattr(self, "classes_"):
-            raise NotFittedError(
-                "This ClusterLabelClassifier was only warmed up, without labels; call "
-                "fit(X, y) before predicting.")
-
     def predict_proba(self, X):
         """Class probabilities from the softmax head on the mean code.
 
@@ -365,21 +351,6 @@ class ClusterLabelClassifier(ProbaPredictMixin, ClassifierMixin, GeneratorMixin,
         """
         self._check_classifier_fitted()
         return self._net_proba(X)
-
-    def inverse_transform(self, X):
-        """Decode latent codes into rows (decoder means: probabilities for Bernoulli).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, latent_dim)
-
-        Returns
-        -------
-        X_rows : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self, "net_")
-        Z = check_fitted_shape(X, self.latent_dim, "X")
-        return self.net_.decode(Z).reshape(len(Z), -1).astype(Z.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -13,13 +13,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 
 from ..oracle import check_oracle_answer
-from ..utils import draw_seed
+from ..query._base import candidate_mask
+from ..query._clustering import fit_assign, make_clusterer
+from ..utils import draw_seed, take_rows
 from ..utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
 __all__ = ["ClusterLabels", "LatentClusters", "cluster_latent", "label_cluster_centres",
@@ -118,19 +119,8 @@ def cluster_latent(Z, n_clusters, *, clusterer="gmm", rows=None, max_fit_samples
                else GaussianMixture(n_components=k, covariance_type="full", n_init=2,
                                     reg_covar=1e-4, random_state=seed))
     else:
-        est = clone(clusterer)
-        params = est.get_params()
-        for name in ("n_clusters", "n_components"):
-            if name in params:
-                est.set_params(**{name: k})
-        if params.get("random_state", 0) is None:
-            est.set_params(random_state=seed)
-    if max_fit_samples is not None and len(Z) > max(max_fit_samples, k) and hasattr(
-            est, "predict"):
-        est.fit(Z[np.sort(rng.choice(len(Z), max(max_fit_samples, k), replace=False))])
-        assignment = np.asarray(est.predict(Z))
-    else:
-        assignment = np.asarray(est.fit_predict(Z))
+        est = make_clusterer(clusterer, k, seed, size_params=("n_clusters", "n_components"))
+    assignment = fit_assign(est, Z, k, max_fit_samples, rng)
     found, assignment = np.unique(assignment, return_inverse=True)
     posterior = None
     if hasattr(est, "predict_proba") and hasattr(est, "means_"):
@@ -281,13 +271,17 @@ class ClusterLabels:
         return len(self.shown_labels)
 
 
-def _nearest(Z, rows, centre, covariance, distance, allowed):
-    """Pool position of the allowed row nearest to a centre, or -1."""
-    candidates = rows[allowed[rows]]
-    if not len(candidates):
-        return -1
-    d = latent_distances(Z[candidates], centre, covariance, distance=distance)
-    return int(candidates[np.argmin(d)])
+def nearest_allowed(rows, d, allowed):
+    """``(position, distance)`` of the allowed row nearest to a centre, or ``(-1, inf)``.
+
+    ``rows`` are pool positions, ``d`` their distances to the centre and
+    ``allowed`` a mask over the pool.
+    """
+    ok = allowed[rows]
+    if not ok.any():
+        return -1, np.inf
+    best = np.flatnonzero(ok)[np.argmin(d[ok])]
+    return int(rows[best]), float(d[best])
 
 
 _STEP_CONSTRAINTS = {
@@ -380,25 +374,13 @@ def label_cluster_centres(estimator, X, oracle, *, n_clusters=10, clusterer="gmm
     (3, 1.0)
     """
     rng = check_random_state(random_state)
-    X = np.asarray(X) if not hasattr(X, "iloc") else X
     Z = np.asarray(estimator.transform(X), dtype=np.float64)
     n = len(Z)
     if show == "decoded" and not hasattr(estimator, "inverse_transform"):
         raise TypeError(
             f"show='decoded' needs an estimator with inverse_transform to decode the centres; "
             f"{type(estimator).__name__} has none. Use show='nearest'.")
-    if confidence == "posterior" and not (clusterer == "gmm" or hasattr(clusterer, "means_")
-                                          or hasattr(clusterer, "n_components")):
-        raise ValueError("confidence='posterior' needs a Gaussian mixture: clusterer='gmm'.")
-    allowed = np.ones(n, dtype=bool)
-    if exclude is not None:
-        exclude = np.asarray(exclude)
-        if exclude.dtype == bool:
-            if exclude.shape != (n,):
-                raise ValueError(f"a boolean exclude needs one entry per pool row ({n}).")
-            allowed &= ~exclude
-        elif exclude.size:
-            allowed[exclude.astype(np.int64).ravel()] = False
+    allowed = candidate_mask(Z, exclude=exclude)
     n_sub = n_clusters if n_sub_clusters is None else n_sub_clusters
     labels = np.full(n, None, dtype=object)
     weights = np.zeros(n)
@@ -406,29 +388,36 @@ def label_cluster_centres(estimator, X, oracle, *, n_clusters=10, clusterer="gmm
     direct = np.zeros(n, dtype=bool)
     shown = {"X": [], "index": [], "label": [], "conf": [], "group": [], "depth": []}
     level = [cluster_latent(Z, n_clusters, clusterer=clusterer, random_state=rng)]
+    if confidence == "posterior" and level[0].posterior is None:
+        raise ValueError("confidence='posterior' needs a Gaussian mixture: clusterer='gmm'.")
+    needs_distances = show == "nearest" or confidence == "decay"
     depth, group = 0, 0
     while level:
-        # One oracle call per level: every centre of this level's clusterings at once.
-        asked = [(clusters, k) for clusters in level for k in range(clusters.n_clusters)]
-        index = np.array([_nearest(Z, c.members(k), c.centres[k], c.covariances[k], distance,
-                                   allowed) if show == "nearest" else -1
-                          for c, k in asked], dtype=np.int64)
-        keep = index >= 0 if show == "nearest" else np.ones(len(asked), dtype=bool)
-        asked, index = [q for q, ok in zip(asked, keep) if ok], index[keep]
+        # One oracle call per level: every centre of this level's clusterings at once. Each
+        # cluster's distances serve both the nearest row and the propagation weights.
+        asked = []
+        for c in level:
+            for k in range(c.n_clusters):
+                members = c.members(k)
+                d = latent_distances(Z[members], c.centres[k], c.covariances[k],
+                                     distance=distance) if needs_distances else None
+                idx = nearest_allowed(members, d, allowed)[0] if show == "nearest" else -1
+                if show == "decoded" or idx >= 0:
+                    asked.append((c, k, members, d, idx))
         if not asked:
             break
+        index = np.array([q[4] for q in asked], dtype=np.int64)
         if show == "decoded":
             X_shown = np.asarray(estimator.inverse_transform(
-                np.stack([c.centres[k] for c, k in asked])))
+                np.stack([c.centres[k] for c, k, *_ in asked])))
             answer = oracle(X_shown, indices=None)
         else:
-            X_shown = np.asarray(X[index] if not hasattr(X, "iloc") else X.iloc[index])
+            X_shown = np.asarray(take_rows(X, index))
             answer = oracle(X_shown, indices=index)
         answered, conf, valid = check_oracle_answer(answer, len(asked))
         next_level = []
-        for i, ((clusters, k), idx, label, p_c, ok) in enumerate(
-                zip(asked, index, answered, conf, valid)):
-            members = clusters.members(k)
+        for i, ((clusters, k, members, d, idx), label, p_c, ok) in enumerate(
+                zip(asked, answered, conf, valid)):
             shown["X"].append(X_shown[i])
             shown["index"].append(idx)
             shown["label"].append(label)
@@ -444,15 +433,12 @@ def label_cluster_centres(estimator, X, oracle, *, n_clusters=10, clusterer="gmm
             if confidence == "posterior":
                 f = clusters.posterior[clusters.assignment == k]
             else:
-                d = latent_distances(Z[members], clusters.centres[k], clusters.covariances[k],
-                                     distance=distance)
                 f = propagation_weights(d, decay=decay, a=a)
             labels[members], weights[members], groups[members] = label, p_c * f, group
             if idx >= 0:
                 direct[idx], weights[idx] = True, p_c
             group += 1
         level, depth = next_level, depth + 1
-    weights[labels == None] = 0.0  # noqa: E711 (elementwise comparison with None)
     return ClusterLabels(
         labels=labels, weights=weights, groups=groups, direct=direct,
         X_shown=np.asarray(shown["X"]), shown_indices=np.asarray(shown["index"], dtype=np.int64),

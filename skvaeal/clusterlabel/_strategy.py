@@ -10,7 +10,8 @@ from ..query._base import (candidate_mask, check_enough_candidates, check_geomet
                            get_estimator, query_result, resolve_transformer, strategy_params,
                            to_space)
 from ..utils._param_validation import HasMethods, Interval, StrOptions
-from ._labelling import CLUSTERERS, DISTANCES, cluster_latent, latent_distances
+from ._labelling import (CLUSTERERS, DISTANCES, cluster_latent, latent_distances,
+                         nearest_allowed)
 
 __all__ = ["cluster_centre_sampling"]
 
@@ -107,32 +108,22 @@ def cluster_centre_sampling(classifier, X_pool, n_instances=1, *, transformer=No
     clusters = cluster_latent(Z, n_instances, clusterer=clusterer,
                               max_fit_samples=max_fit_samples, random_state=rng)
     free = selectable.copy()
-    picks, scores, missing = [], [], []
-    for k in range(clusters.n_clusters):
-        members = clusters.members(k)
-        members = members[free[members]]
-        if not len(members):
-            missing.append(k)
-            continue
-        d = latent_distances(Z[members], clusters.centres[k], clusters.covariances[k],
+    picks, scores = [], []
+
+    def pick(rows, k):
+        d = latent_distances(Z[rows], clusters.centres[k], clusters.covariances[k],
                              distance=distance)
-        best = int(np.argmin(d))
-        picks.append(int(members[best]))
-        scores.append(-float(d[best]))
-        free[members[best]] = False
+        index, dist = nearest_allowed(rows, d, free)
+        if index >= 0:
+            picks.append(index)
+            scores.append(-dist)
+            free[index] = False
+        return index >= 0
+
+    missing = [k for k in range(clusters.n_clusters) if not pick(clusters.members(k), k)]
     # Clusters without a selectable row (or fewer clusters than asked, on duplicate
-    # codes): the selectable rows nearest to those centres, then to any centre.
-    centres = [clusters.centres[k] for k in missing] + [
-        clusters.centres[k % clusters.n_clusters] for k in range(n_instances - len(picks)
-                                                                 - len(missing))]
-    for j, centre in enumerate(centres):
-        if len(picks) == n_instances:
-            break
-        rest = np.flatnonzero(free)
-        k = missing[j] if j < len(missing) else j % clusters.n_clusters
-        d = latent_distances(Z[rest], centre, clusters.covariances[k], distance=distance)
-        best = int(np.argmin(d))
-        picks.append(int(rest[best]))
-        scores.append(-float(d[best]))
-        free[rest[best]] = False
+    # codes): the selectable rows nearest to those centres, then to each centre in turn.
+    fill = missing + [k % clusters.n_clusters for k in range(n_instances)]
+    for k in fill[:n_instances - len(picks)]:
+        pick(np.flatnonzero(free), k)
     return query_result(np.asarray(picks, dtype=np.int64), np.asarray(scores))

@@ -1,7 +1,6 @@
 """An oracle for a person at a terminal or in a notebook: show each row, read its label."""
 
 import math
-import sys
 
 import numpy as np
 
@@ -137,5 +136,4 @@ class ConsoleOracle:
                     continue
                 labels[i], confidences[i] = parsed
                 break
-        sys.stdout.flush()
         return np.array(labels, dtype=object), np.array(confidences)

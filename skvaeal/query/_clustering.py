@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from ..utils import draw_seed
 
-__all__ = ["cluster_codes", "cluster_quotas"]
+__all__ = ["cluster_codes", "cluster_quotas", "fit_assign", "make_clusterer"]
 
 _SINGLE_THREAD_FIT = 50_000
 
@@ -77,6 +77,39 @@ def cluster_quotas(cluster_sizes, n_instances, random_state=None):
     return quotas
 
 
+def make_clusterer(clusterer, n_clusters, seed, size_params=("n_clusters",)):
+    """A clone of ``clusterer`` asked for ``n_clusters``, seeded with ``seed`` when unseeded.
+
+    ``size_params`` names the parameters that hold the number of clusters
+    (``n_components`` for a Gaussian mixture).
+    """
+    est = clone(clusterer)
+    params = est.get_params()
+    sizes = {name: n_clusters for name in size_params if name in params}
+    if sizes:
+        est.set_params(**sizes)
+    if "random_state" in params and params["random_state"] is None:
+        est.set_params(random_state=seed)
+    return est
+
+
+def fit_assign(est, Z, n_clusters, max_fit_samples, rng):
+    """Fit ``est`` on ``Z`` (or a uniform subsample of ``max_fit_samples`` rows); every row's label.
+
+    K centres are well estimated from a subsample, and assigning all rows to
+    them is one pass, far cheaper than fitting on all of them; a clusterer
+    without ``predict`` fits on all rows.
+    """
+    n = Z.shape[0]
+    fit_size = n if max_fit_samples is None else max(max_fit_samples, n_clusters)
+    if fit_size < n and hasattr(est, "predict"):
+        est.fit(Z[np.sort(rng.choice(n, size=fit_size, replace=False))])
+        return np.asarray(est.predict(Z))
+    est.fit(Z)
+    labels = getattr(est, "labels_", None)
+    return np.asarray(est.predict(Z) if labels is None else labels)
+
+
 def cluster_codes(Z, n_clusters, clusterer, max_fit_samples, rng):
     """Labels in 0..K-1 for every row of Z, and the K centres (or None).
 
@@ -94,31 +127,16 @@ def cluster_codes(Z, n_clusters, clusterer, max_fit_samples, rng):
         # compares the inertia with full-batch KMeans).
         est = KMeans(n_clusters=n_clusters, n_init=3, max_iter=30, random_state=seed)
     else:
-        est = clone(clusterer)
-        params = est.get_params()
-        if "n_clusters" in params:
-            est.set_params(n_clusters=n_clusters)
-        if "random_state" in params and params["random_state"] is None:
-            est.set_params(random_state=seed)
+        est = make_clusterer(clusterer, n_clusters, seed)
     n = Z.shape[0]
-    fit_size = n if max_fit_samples is None else max(max_fit_samples, n_clusters)
-    subsample = fit_size < n and hasattr(est, "predict")
+    fit_rows = n if max_fit_samples is None or not hasattr(est, "predict") else min(
+        n, max(max_fit_samples, n_clusters))
     # On a few ten thousand codes each Lloyd iteration is too short to share between
     # threads: one thread fitted 20k x 50 codes 7x faster than two on a busy 2-core
     # machine (0.6 s vs 4.3 s) and loses little on an idle one.
-    one_thread = (fit_size if subsample else n) <= _SINGLE_THREAD_FIT
+    one_thread = fit_rows <= _SINGLE_THREAD_FIT
     with threadpool_limits(limits=1) if one_thread else contextlib.nullcontext():
-        if subsample:
-            # K centres are well estimated from a uniform subsample; assigning all n
-            # points to them is one pass, far cheaper than Lloyd iterations on all n.
-            sub = np.sort(rng.choice(n, size=fit_size, replace=False))
-            est.fit(Z[sub])
-        else:
-            est.fit(Z)
-            labels = getattr(est, "labels_", None)
-    if subsample or labels is None:
-        labels = est.predict(Z)
-    labels = np.asarray(labels)
+        labels = fit_assign(est, Z, n_clusters, max_fit_samples, rng)
     uniq, labels = np.unique(labels, return_inverse=True)
     centers = getattr(est, "cluster_centers_", None)
     if centers is not None:

@@ -8,17 +8,17 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._net import VAENet
-from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, LatentNetMixin, build_vae_modules,
-                    resolve_likelihood, vae_docs, vae_net_kwargs, validate_numeric_data)
+from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, LatentNetMixin, VAEDecoderMixin,
+                    build_vae_modules, resolve_likelihood, vae_docs, vae_net_kwargs,
+                    validate_numeric_data)
 from ..nn import VAEModule
-from ..utils import (check_fitted_shape, resolve_device,
-                     seed_from_random_state, torch_rng_scope)
+from ..utils import resolve_device, seed_from_random_state, torch_rng_scope
 from ..utils._param_validation import Interval, fit_context
 
 
 @vae_docs
-class VAETransformer(GeneratorMixin, LatentNetMixin, ClassNamePrefixFeaturesOutMixin,
-                     BaseEstimator):
+class VAETransformer(VAEDecoderMixin, GeneratorMixin, LatentNetMixin,
+                     ClassNamePrefixFeaturesOutMixin, BaseEstimator):
     """Variational autoencoder whose ``transform`` returns latent means.
 
     The VAE is trained without labels on all rows given to :meth:`fit`, as in
@@ -207,23 +207,6 @@ class VAETransformer(GeneratorMixin, LatentNetMixin, ClassNamePrefixFeaturesOutM
         self.loss_curve_ = [float(v) for v in self.net_.history[:, "train_loss"]]
         self.n_iter_ = len(self.loss_curve_)
         return self
-
-    def inverse_transform(self, X):
-        """Decode latent codes into rows of the input space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, latent_dim)
-            Latent codes, e.g. from :meth:`transform`.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_features)
-            Decoder means: probabilities for a Bernoulli likelihood.
-        """
-        check_is_fitted(self)
-        Z = check_fitted_shape(X, self.latent_dim, "X")
-        return self.net_.decode(Z).reshape(len(Z), -1).astype(Z.dtype, copy=False)
 
     def score_samples(self, X):
         """Evidence lower bound (beta = 1) of each row, with the code at its posterior mean.
