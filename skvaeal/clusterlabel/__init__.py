@@ -13,13 +13,13 @@ strategy for any active learner.
 """
 
 from ._estimator import ClusterLabelClassifier
-from ._labelling import (ClusterLabels, LatentClusters, cluster_latent, label_cluster_centres,
-                         latent_distances, propagation_weights)
+from ._labelling import (CentreLabellingStep, ClusterLabels, LatentClusters, cluster_latent,
+                         label_cluster_centres, latent_distances, propagation_weights)
 from ._loop import ClusterLabelingResult, cluster_label_learning
 from ._net import ClusterLabelNet
 from ._strategy import cluster_centre_sampling
 
-__all__ = ["ClusterLabelClassifier", "ClusterLabelNet", "ClusterLabelingResult", "ClusterLabels",
-           "LatentClusters", "cluster_centre_sampling", "cluster_label_learning",
-           "cluster_latent", "label_cluster_centres", "latent_distances",
-           "propagation_weights"]
+__all__ = ["CentreLabellingStep", "ClusterLabelClassifier", "ClusterLabelNet",
+           "ClusterLabelingResult", "ClusterLabels", "LatentClusters", "cluster_centre_sampling",
+           "cluster_label_learning", "cluster_latent", "label_cluster_centres",
+           "latent_distances", "propagation_weights"]

@@ -21,10 +21,11 @@ from ..oracle import check_oracle_answer
 from ..query._base import candidate_mask
 from ..query._clustering import fit_assign, make_clusterer
 from ..utils import draw_seed, take_rows
-from ..utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+from ..utils._param_validation import (HasMethods, Interval, StrOptions, validate_params,
+                                       validate_parameter_constraints)
 
-__all__ = ["ClusterLabels", "LatentClusters", "cluster_latent", "label_cluster_centres",
-           "latent_distances", "propagation_weights"]
+__all__ = ["CentreLabellingStep", "ClusterLabels", "LatentClusters", "cluster_latent",
+           "label_cluster_centres", "latent_distances", "propagation_weights"]
 
 CLUSTERERS = ("kmeans", "gmm")
 DISTANCES = ("euclidean", "mahalanobis")
@@ -299,6 +300,190 @@ _STEP_CONSTRAINTS = {
 }
 
 
+class CentreLabellingStep:
+    """One labelling step of :func:`label_cluster_centres`, asked and answered in turns.
+
+    The same step as :func:`label_cluster_centres`, with its oracle calls
+    turned inside out: :meth:`ask` returns the rows to show (one level of
+    centres), :meth:`tell` takes the answers, and the step is over when
+    :attr:`done`. An interface that cannot block while a person answers (a
+    notebook widget, :class:`skvaeal.widgets.LabellingWidget`) drives it this
+    way; :func:`label_cluster_centres` is the loop ``ask`` / ``oracle`` /
+    ``tell`` until done, so both give the same labels for the same answers.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with ``transform``
+    X : array-like of shape (n_pool, n_features)
+    n_clusters, clusterer, show, n_sub_clusters, max_depth, distance, decay, a, \
+confidence, exclude, random_state
+        As in :func:`label_cluster_centres`.
+
+    Attributes
+    ----------
+    done : bool
+        No level is left to ask about.
+    depth : int
+        The level asked now: 0 for the first clustering, 1 for sub-clusters.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from skvaeal.clusterlabel import CentreLabellingStep
+    >>> X, y = make_blobs(60, centers=2, cluster_std=0.5, random_state=0)
+    >>> step = CentreLabellingStep(FunctionTransformer().fit(X), X, n_clusters=2,
+    ...                            clusterer="kmeans", show="nearest", random_state=0)
+    >>> X_shown, index = step.ask()
+    >>> step.tell(y[index], [1.0, 0.9])
+    >>> step.done, step.result().n_queries
+    (True, 2)
+    """
+
+    def __init__(self, estimator, X, *, n_clusters=10, clusterer="gmm", show="decoded",
+                 n_sub_clusters=None, max_depth=1, distance="mahalanobis", decay="gaussian",
+                 a="auto", confidence="decay", exclude=None, random_state=None):
+        params = dict(n_clusters=n_clusters, clusterer=clusterer, show=show,
+                      n_sub_clusters=n_sub_clusters, max_depth=max_depth, distance=distance,
+                      decay=decay, a=a, confidence=confidence, exclude=exclude,
+                      random_state=random_state)
+        validate_parameter_constraints(
+            {"estimator": [HasMethods(["transform"])], "X": ["array-like"],
+             **_STEP_CONSTRAINTS}, {"estimator": estimator, "X": X, **params},
+            caller_name=type(self).__name__)
+        if show == "decoded" and not hasattr(estimator, "inverse_transform"):
+            raise TypeError(
+                f"show='decoded' needs an estimator with inverse_transform to decode the "
+                f"centres; {type(estimator).__name__} has none. Use show='nearest'.")
+        self.estimator, self.X = estimator, X
+        self.show, self.max_depth, self.distance = show, max_depth, distance
+        self.decay, self.a, self.confidence, self.clusterer = decay, a, confidence, clusterer
+        self._rng = check_random_state(random_state)
+        self._Z = Z = np.asarray(estimator.transform(X), dtype=np.float64)
+        n = len(Z)
+        self._allowed = candidate_mask(Z, exclude=exclude)
+        self._n_sub = n_clusters if n_sub_clusters is None else n_sub_clusters
+        self._labels = np.full(n, None, dtype=object)
+        self._weights = np.zeros(n)
+        self._groups = np.full(n, -1, dtype=np.int64)
+        self._direct = np.zeros(n, dtype=bool)
+        self._shown = {"X": [], "index": [], "label": [], "conf": [], "group": [], "depth": []}
+        first = cluster_latent(Z, n_clusters, clusterer=clusterer, random_state=self._rng)
+        if confidence == "posterior" and first.posterior is None:
+            raise ValueError("confidence='posterior' needs a Gaussian mixture: clusterer='gmm'.")
+        self.depth, self._group = 0, 0
+        self._asked = None
+        self._prepare([first])
+
+    def _prepare(self, level):
+        """The centres of ``level``'s clusterings that can be shown: the next question."""
+        Z, needs_distances = self._Z, self.show == "nearest" or self.confidence == "decay"
+        # Each cluster's distances serve both the nearest row and the propagation weights.
+        asked = []
+        for c in level:
+            for k in range(c.n_clusters):
+                members = c.members(k)
+                d = latent_distances(Z[members], c.centres[k], c.covariances[k],
+                                     distance=self.distance) if needs_distances else None
+                idx = (nearest_allowed(members, d, self._allowed)[0]
+                       if self.show == "nearest" else -1)
+                if self.show == "decoded" or idx >= 0:
+                    asked.append((c, k, members, d, idx))
+        self._asked = asked or None
+        if not asked:
+            return
+        index = np.array([q[4] for q in asked], dtype=np.int64)
+        if self.show == "decoded":
+            # One decoder call per level: every centre of this level's clusterings at once.
+            self._X_shown = np.asarray(self.estimator.inverse_transform(
+                np.stack([c.centres[k] for c, k, *_ in asked])))
+            self._index = None
+        else:
+            self._X_shown, self._index = np.asarray(take_rows(self.X, index)), index
+
+    @property
+    def done(self):
+        """Whether the step is over (nothing left to ask)."""
+        return self._asked is None
+
+    def ask(self):
+        """The rows to show now; the same rows until :meth:`tell` answers them.
+
+        Returns
+        -------
+        X_shown : ndarray of shape (n_shown, n_features)
+            Decoded centres (``show="decoded"``) or their nearest pool rows.
+        indices : ndarray of int or None
+            Their pool positions (``show="nearest"``); None for decoded rows.
+        """
+        if self.done:
+            raise RuntimeError("the labelling step is done; read its result().")
+        return self._X_shown, self._index
+
+    def tell(self, labels, confidences=None):
+        """Answer the rows of :meth:`ask`: a label (or None) and a confidence each.
+
+        Parameters
+        ----------
+        labels : array-like of shape (n_shown,)
+            ``None`` for "not a valid sample": that cluster is split again
+            (down to ``max_depth``).
+        confidences : array-like of shape (n_shown,), default=None
+            ``p_c`` in [0, 1]; None means 1 for every row.
+
+        Raises
+        ------
+        ValueError, TypeError
+            From :func:`~skvaeal.oracle.check_oracle_answer`, before anything
+            changes: the same question is asked again.
+        """
+        if self.done:
+            raise RuntimeError("the labelling step is done; read its result().")
+        answer = labels if confidences is None else (labels, confidences)
+        answered, conf, valid = check_oracle_answer(answer, len(self._asked))
+        shown, Z = self._shown, self._Z
+        next_level = []
+        for i, ((clusters, k, members, d, idx), label, p_c, ok) in enumerate(
+                zip(self._asked, answered, conf, valid)):
+            shown["X"].append(self._X_shown[i])
+            shown["index"].append(idx)
+            shown["label"].append(label)
+            shown["conf"].append(p_c)
+            shown["depth"].append(self.depth)
+            if not ok:
+                shown["group"].append(-1)
+                if self.depth < self.max_depth and len(members) >= 2:
+                    next_level.append(cluster_latent(Z[members], self._n_sub,
+                                                     clusterer=self.clusterer, rows=members,
+                                                     random_state=self._rng))
+                continue
+            shown["group"].append(self._group)
+            if self.confidence == "posterior":
+                f = clusters.posterior[clusters.assignment == k]
+            else:
+                f = propagation_weights(d, decay=self.decay, a=self.a)
+            self._labels[members] = label
+            self._weights[members], self._groups[members] = p_c * f, self._group
+            if idx >= 0:
+                self._direct[idx], self._weights[idx] = True, p_c
+            self._group += 1
+        self.depth += 1
+        self._prepare(next_level)
+
+    def result(self):
+        """The labels so far, as :class:`ClusterLabels` (final once :attr:`done`)."""
+        shown = self._shown
+        return ClusterLabels(
+            labels=self._labels.copy(), weights=self._weights.copy(),
+            groups=self._groups.copy(), direct=self._direct.copy(),
+            X_shown=np.asarray(shown["X"]),
+            shown_indices=np.asarray(shown["index"], dtype=np.int64),
+            shown_labels=np.asarray(shown["label"], dtype=object),
+            shown_confidences=np.asarray(shown["conf"], dtype=np.float64),
+            shown_groups=np.asarray(shown["group"], dtype=np.int64),
+            shown_depth=np.asarray(shown["depth"], dtype=np.int64))
+
+
 @validate_params({"estimator": [HasMethods(["transform"])], "X": ["array-like"],
                   "oracle": [callable], **_STEP_CONSTRAINTS},
                  prefer_skip_nested_validation=True)
@@ -373,76 +558,13 @@ def label_cluster_centres(estimator, X, oracle, *, n_clusters=10, clusterer="gmm
     >>> step.n_queries, float(np.mean(step.labels.astype(int) == y))
     (3, 1.0)
     """
-    rng = check_random_state(random_state)
-    Z = np.asarray(estimator.transform(X), dtype=np.float64)
-    n = len(Z)
-    if show == "decoded" and not hasattr(estimator, "inverse_transform"):
-        raise TypeError(
-            f"show='decoded' needs an estimator with inverse_transform to decode the centres; "
-            f"{type(estimator).__name__} has none. Use show='nearest'.")
-    allowed = candidate_mask(Z, exclude=exclude)
-    n_sub = n_clusters if n_sub_clusters is None else n_sub_clusters
-    labels = np.full(n, None, dtype=object)
-    weights = np.zeros(n)
-    groups = np.full(n, -1, dtype=np.int64)
-    direct = np.zeros(n, dtype=bool)
-    shown = {"X": [], "index": [], "label": [], "conf": [], "group": [], "depth": []}
-    level = [cluster_latent(Z, n_clusters, clusterer=clusterer, random_state=rng)]
-    if confidence == "posterior" and level[0].posterior is None:
-        raise ValueError("confidence='posterior' needs a Gaussian mixture: clusterer='gmm'.")
-    needs_distances = show == "nearest" or confidence == "decay"
-    depth, group = 0, 0
-    while level:
-        # One oracle call per level: every centre of this level's clusterings at once. Each
-        # cluster's distances serve both the nearest row and the propagation weights.
-        asked = []
-        for c in level:
-            for k in range(c.n_clusters):
-                members = c.members(k)
-                d = latent_distances(Z[members], c.centres[k], c.covariances[k],
-                                     distance=distance) if needs_distances else None
-                idx = nearest_allowed(members, d, allowed)[0] if show == "nearest" else -1
-                if show == "decoded" or idx >= 0:
-                    asked.append((c, k, members, d, idx))
-        if not asked:
-            break
-        index = np.array([q[4] for q in asked], dtype=np.int64)
-        if show == "decoded":
-            X_shown = np.asarray(estimator.inverse_transform(
-                np.stack([c.centres[k] for c, k, *_ in asked])))
-            answer = oracle(X_shown, indices=None)
-        else:
-            X_shown = np.asarray(take_rows(X, index))
-            answer = oracle(X_shown, indices=index)
-        answered, conf, valid = check_oracle_answer(answer, len(asked))
-        next_level = []
-        for i, ((clusters, k, members, d, idx), label, p_c, ok) in enumerate(
-                zip(asked, answered, conf, valid)):
-            shown["X"].append(X_shown[i])
-            shown["index"].append(idx)
-            shown["label"].append(label)
-            shown["conf"].append(p_c)
-            shown["depth"].append(depth)
-            if not ok:
-                shown["group"].append(-1)
-                if depth < max_depth and len(members) >= 2:
-                    next_level.append(cluster_latent(Z[members], n_sub, clusterer=clusterer,
-                                                     rows=members, random_state=rng))
-                continue
-            shown["group"].append(group)
-            if confidence == "posterior":
-                f = clusters.posterior[clusters.assignment == k]
-            else:
-                f = propagation_weights(d, decay=decay, a=a)
-            labels[members], weights[members], groups[members] = label, p_c * f, group
-            if idx >= 0:
-                direct[idx], weights[idx] = True, p_c
-            group += 1
-        level, depth = next_level, depth + 1
-    return ClusterLabels(
-        labels=labels, weights=weights, groups=groups, direct=direct,
-        X_shown=np.asarray(shown["X"]), shown_indices=np.asarray(shown["index"], dtype=np.int64),
-        shown_labels=np.asarray(shown["label"], dtype=object),
-        shown_confidences=np.asarray(shown["conf"], dtype=np.float64),
-        shown_groups=np.asarray(shown["group"], dtype=np.int64),
-        shown_depth=np.asarray(shown["depth"], dtype=np.int64))
+    step = CentreLabellingStep(
+        estimator, X, n_clusters=n_clusters, clusterer=clusterer, show=show,
+        n_sub_clusters=n_sub_clusters, max_depth=max_depth, distance=distance, decay=decay,
+        a=a, confidence=confidence, exclude=exclude, random_state=random_state)
+    while not step.done:
+        X_shown, index = step.ask()
+        labels, confidences, _ = check_oracle_answer(oracle(X_shown, indices=index),
+                                                     len(X_shown))
+        step.tell(labels, confidences)
+    return step.result()

@@ -12,7 +12,8 @@ import numbers
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (HasMethods, Hidden, Interval, Options,
-                                             StrOptions, validate_params)
+                                             StrOptions, validate_parameter_constraints,
+                                             validate_params)
 
 __all__ = [
     "CaseInsensitiveOptions",
@@ -26,6 +27,7 @@ __all__ = [
     "StrOptions",
     "SubclassOf",
     "fit_context",
+    "validate_parameter_constraints",
     "validate_params",
 ]
 
