@@ -1,8 +1,10 @@
-"""Active learning: a modAL-compatible learner, simulations, results and plots."""
+"""Active learning: a modAL-compatible learner, a loop that saves and resumes, stopping rules,
+simulations, results and plots."""
 
 from ._cv import AdaptiveStratifiedKFold
 from ._committee import Committee, CommitteeRegressor
 from ._learner import ActiveLearner, check_query_result
+from ._loop import LOOP_FORMAT_VERSION, ActiveLearningLoop
 from ._comparison import (REPRESENTATIONS, SVC_PARAM_GRID, coreset_comparison_arms,
                           make_representation_search, make_svc_search, paper0_arms,
                           representation_arms)
@@ -12,11 +14,13 @@ from ._simulation import Arm, simulate_active_learning
 
 __all__ = [
     "ActiveLearner",
+    "ActiveLearningLoop",
     "ActiveLearningResults",
     "AdaptiveStratifiedKFold",
     "Arm",
     "Committee",
     "CommitteeRegressor",
+    "LOOP_FORMAT_VERSION",
     "REPRESENTATIONS",
     "SVC_PARAM_GRID",
     "check_query_result",
