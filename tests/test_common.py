@@ -37,7 +37,7 @@ PACKAGE = pathlib.Path(skvaeal.__file__).resolve().parent
 CORE_RANK = {"_lazy": 0, "utils": 0, "nn": 1, "datasets": 1, "oracle": 1, "_net": 2,
              "base": 3, "_semi": 3, "query": 4}
 METHOD_RANK = 5  # every other subpackage is a method package (vae, vaal, assal, ...)
-UPPER_RANK = {"active": 6, "estimators": 7, "cli": 8, "__init__": 9}
+UPPER_RANK = {"active": 6, "estimators": 7, "widgets": 7, "cli": 8, "__init__": 9}
 
 
 def _unit(parts):

@@ -9,13 +9,13 @@ import pytest
 API_PAGE = pathlib.Path(__file__).resolve().parents[1] / "doc" / "api.rst"
 MODULES = ["skvaeal", "skvaeal.estimators", "skvaeal.vae", "skvaeal.vaal", "skvaeal.assal",
            "skvaeal.asal", "skvaeal.aral", "skvaeal.bald", "skvaeal.clusterlabel",
-           "skvaeal.oracle",
+           "skvaeal.oracle", "skvaeal.widgets",
            "skvaeal.base", "skvaeal.query", "skvaeal.active", "skvaeal.datasets", "skvaeal.nn",
            "skvaeal.utils"]
 # Constants are documented where they are used (module docstrings and the functions
 # that read them); ASSALModule is an alias listed with its class.
 NOT_PAGES = {"SVC_PARAM_GRID", "REPRESENTATIONS", "MAX_SEED", "UNLABELED", "UNLABELED_LOSSES",
-             "__version__",
+             "__version__", "LOOP_FORMAT_VERSION", "SKIP",
              "VAE_PARAMETER_CONSTRAINTS", "ADVERSARIAL_PARAMETER_CONSTRAINTS",
              "MIN_AUTO_IMAGE_SIDE", "vae_docs", "OPTIMIZER_DEFAULTS", "AUTO_STEPS",
              "AUTO_EPOCH_RANGE"}
