@@ -157,3 +157,41 @@ def test_bad_sources_are_named(digits):
         LabellingWidget(loop, X_pool=X)
     with pytest.raises(ValueError, match="image_shape"):
         LabellingWidget(loop, image_shape=(8, "8"))
+
+
+def _learner_strategies():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from registry import STRATEGIES
+
+    return STRATEGIES, sorted(s for s, c in STRATEGIES.items()
+                              if {"skvaeal_learner", "mc_dropout_learner"} & set(c.classifiers))
+
+
+@pytest.mark.parametrize("strategy_name", _learner_strategies()[1])
+def test_widget_drives_every_learner_strategy(strategy_name):
+    """Two rounds answered in the widget, with each registered strategy as the query."""
+    from registry import CLASSIFIERS
+    from strategy_contract import contract_data
+
+    strategies, _ = _learner_strategies()
+    case, data = strategies[strategy_name], contract_data()
+    if "mc_dropout_learner" in case.classifiers:
+        learner, _ = CLASSIFIERS["mc_dropout_learner"](data)
+        learner.query_strategy = case.bound()
+    else:
+        learner = ActiveLearner(CLASSIFIERS["estimator"](data)[0], case.bound(),
+                                X_training=data.X_labeled, y_training=data.y_labeled)
+    n_before = len(learner.y_training)
+    widget = LabellingWidget(learner, X_pool=data.X_pool, classes=range(10), n_instances=3,
+                             random_state=0)
+    shown = []
+    for _ in range(2):
+        idx = widget.shown_indices
+        assert len(set(idx)) == 3 and not set(idx) & set(shown)
+        shown += idx.tolist()
+        widget.answer(data.y_pool[idx])
+    assert widget.loop.labeled_indices_.tolist() == shown
+    np.testing.assert_array_equal(learner.y_training[n_before:], data.y_pool[shown])
