@@ -29,5 +29,6 @@ cd "$ROOT"
 # drive modAL's learner. -p no:cacheprovider: no .pytest_cache left behind.
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/test_modal_interop.py \
     tests/test_query_common.py "$@"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/test_active_loop.py -k modal "$@"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q tests/test_assal.py tests/test_vaal.py \
     -k modal "$@"

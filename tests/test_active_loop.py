@@ -284,3 +284,20 @@ def test_resume_in_a_fresh_process_asks_the_same(tmp_path):
     resumed = run("resume")  # a fresh process: load, then rounds 3-4
     assert resumed == without_restart
     assert all(len(line.split()) == 4 for line in resumed)
+
+
+def test_loop_drives_modal_learner(digits, tmp_path):
+    """modAL's own ActiveLearner in the loop, saved and resumed (the interop environment)."""
+    modal_models = pytest.importorskip("modAL.models")
+    from modAL.uncertainty import uncertainty_sampling as modal_uncertainty
+
+    X, y, X_test, y_test = digits
+    learner = modal_models.ActiveLearner(LogisticRegression(max_iter=300), modal_uncertainty,
+                                         X_training=X[:10], y_training=y[:10])
+    loop = ActiveLearningLoop(learner, X[10:], n_instances=3, X_test=X_test, y_test=y_test)
+    loop.run(PoolOracle(y[10:]), n_rounds=2)
+    assert loop.labeled_indices_.size == 6 and learner.X_training.shape[0] == 16
+    assert loop.history_[-1]["scores"] is not None  # modAL 0.4.2's return_metrics
+    loop.save(tmp_path / "modal.skvaeal")
+    resumed = ActiveLearningLoop.load(tmp_path / "modal.skvaeal")
+    np.testing.assert_array_equal(resumed.ask()[0], loop.ask()[0])
