@@ -374,3 +374,41 @@ def test_representation_arms_fit_like_the_pipeline(data, pca):
     assert np.all(res.accuracy > 0.5)
     with pytest.raises(ValueError, match="query_spaces"):
         representation_arms(pca, query_spaces=("both",))
+
+
+@pytest.mark.parametrize("protocol", ["one-shot", "incremental"])
+def test_stopping_rules_are_recorded(data, protocol):
+    from skvaeal.active import LabelBudget, StabilizingPredictions
+
+    rules = {"budget": LabelBudget(25), "never": LabelBudget(10_000),
+             "stable": StabilizingPredictions(window=1, threshold=0.5, random_state=0)}
+    kw = dict(budgets=[10, 20, 30, 40], n_trials=2, random_state=0, protocol=protocol,
+              stopping=rules)
+    res = _sim(data, {"random": random_sampling}, **kw)
+    np.testing.assert_array_equal(res.stopped_at["budget"], [[30, 30]])  # first budget >= 25
+    np.testing.assert_array_equal(res.stopped_at["never"], [[-1, -1]])
+    assert np.all(res.stopped_at["stable"] >= 20)  # it needs two rounds to compare
+    summary = res.stopping_summary()
+    assert summary["budget"]["random"]["n_fired"] == 2
+    assert summary["budget"]["random"]["accuracy"] == pytest.approx(res.accuracy[0, :, 2].mean())
+    assert summary["never"]["random"]["n_fired"] == 0
+    assert np.isnan(summary["never"]["random"]["budget"])
+    assert not hasattr(rules["stable"], "history_")  # the given rules stay untouched
+    again = _sim(data, {"random": random_sampling}, n_jobs=2, **kw)
+    for name in rules:
+        np.testing.assert_array_equal(again.stopped_at[name], res.stopped_at[name])
+
+
+def test_stopping_rule_data_follow_the_arm_transformer(data, pca):
+    from skvaeal.active import AccuracyChange
+
+    X_pool, X_test, y_pool, y_test = data
+    rule = AccuracyChange(X_test[:30], y_test[:30], threshold=1.0, window=1)
+    res = _sim(data, {"pca": Arm(random_sampling, transformer=pca), "raw": random_sampling},
+               budgets=[10, 20, 30], n_trials=1, random_state=0, protocol="incremental",
+               stopping={"flat": rule})
+    # A change below 1.0 always: both fire at the second budget, each in its own space
+    # (the PCA arm's model would refuse the 64-pixel rows).
+    np.testing.assert_array_equal(res.stopped_at["flat"], [[20], [20]])
+    with pytest.raises(TypeError, match="stopping\\['x'\\] must be a stopping rule"):
+        _sim(data, {"raw": random_sampling}, budgets=[10], stopping={"x": 3})

@@ -54,7 +54,6 @@ pytestmark = [pytest.mark.browser,
                   "SKVAEAL_REQUIRE_BROWSER"), reason=f"browser test skipped: {_missing()}")]
 
 
-
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

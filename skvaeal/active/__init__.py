@@ -11,8 +11,11 @@ from ._comparison import (REPRESENTATIONS, SVC_PARAM_GRID, coreset_comparison_ar
 from ._plotting import plot_learning_curves
 from ._results import ActiveLearningResults
 from ._simulation import Arm, simulate_active_learning
+from ._stopping import (AccuracyChange, LabelBudget, MaxUncertainty, StabilizingPredictions,
+                        StoppingRule)
 
 __all__ = [
+    "AccuracyChange",
     "ActiveLearner",
     "ActiveLearningLoop",
     "ActiveLearningResults",
@@ -21,8 +24,12 @@ __all__ = [
     "Committee",
     "CommitteeRegressor",
     "LOOP_FORMAT_VERSION",
+    "LabelBudget",
+    "MaxUncertainty",
     "REPRESENTATIONS",
     "SVC_PARAM_GRID",
+    "StabilizingPredictions",
+    "StoppingRule",
     "check_query_result",
     "coreset_comparison_arms",
     "make_representation_search",

@@ -29,10 +29,14 @@ class ActiveLearningResults:
     protocol : {"one-shot", "incremental"}
     seeds : ndarray of shape (n_trials,)
         The per-trial seeds.
+    stopped_at : dict of str to ndarray of shape (n_strategies, n_trials)
+        Per stopping rule given to the simulation, the budget at which it
+        first fired in each run, ``-1`` where it never did; ``{}`` without
+        rules.
     """
 
     def __init__(self, *, names, budgets, accuracy, query_time, fit_time, indices,
-                 single_class, protocol, seeds):
+                 single_class, protocol, seeds, stopped_at=None):
         self.names = list(names)
         self.budgets = np.asarray(budgets)
         self.accuracy = accuracy
@@ -42,6 +46,7 @@ class ActiveLearningResults:
         self.single_class = single_class
         self.protocol = protocol
         self.seeds = np.asarray(seeds)
+        self.stopped_at = {} if stopped_at is None else dict(stopped_at)
 
     @property
     def n_trials(self):
@@ -67,6 +72,36 @@ class ActiveLearningResults:
                 "query_time": self.query_time[a].mean(axis=0),
                 "fit_time": self.fit_time[a].mean(axis=0),
             }
+        return out
+
+    def stopping_summary(self):
+        """Where each stopping rule would have stopped, per strategy.
+
+        Returns
+        -------
+        summary : dict of str to dict of str to dict
+            ``summary[rule][strategy]`` holds ``"n_fired"`` (runs where the
+            rule fired), ``"budget"`` (the mean budget at which it fired, NaN
+            if never), ``"accuracy"`` (the mean test accuracy at that budget,
+            NaN if never) and ``"final_accuracy"`` (the mean accuracy at the
+            last budget, over the same runs), so the cost of stopping early
+            reads as the difference of the two accuracies.
+        """
+        out = {}
+        # Results pickled before stopping rules existed have no stopped_at.
+        for rule, at in getattr(self, "stopped_at", {}).items():
+            out[rule] = {}
+            for a, name in enumerate(self.names):
+                fired = np.flatnonzero(at[a] >= 0)
+                if fired.size:
+                    cols = np.searchsorted(self.budgets, at[a, fired])
+                    acc = float(self.accuracy[a, fired, cols].mean())
+                    final = float(self.accuracy[a, fired, -1].mean())
+                    budget = float(at[a, fired].mean())
+                else:
+                    acc = final = budget = float("nan")
+                out[rule][name] = {"n_fired": int(fired.size), "budget": budget,
+                                   "accuracy": acc, "final_accuracy": final}
         return out
 
     def format_table(self, digits=3):

@@ -96,11 +96,27 @@ def _unlabeled_kwargs(arm, X_pool, labeled):
     return {"X_unlabeled": X_pool[~labeled]} if arm.semi_supervised else {}
 
 
-def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed):
+def _ask_rules(rules, out, j, budget, model, X_pool, labeled, X_test, y_test):
+    """Ask each rule not fired yet; record the budget where it first fires."""
+    for name, rule in rules.items():
+        if out["stopped_at"][name] >= 0:
+            continue
+        if rule.should_stop(model, X_pool[~labeled], n_labeled=int(budget),
+                            X_held_out=X_test, y_held_out=y_test):
+            out["stopped_at"][name] = int(budget)
+
+
+def _new_out(n_budgets, rules):
+    return {"accuracy": np.empty(n_budgets), "query_time": np.empty(n_budgets),
+            "fit_time": np.empty(n_budgets), "single_class": np.zeros(n_budgets, dtype=bool),
+            "indices": [], "stopped_at": {name: -1 for name in rules}}
+
+
+def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed,
+                    rules):
     n_budgets = len(budgets)
-    out = {"accuracy": np.empty(n_budgets), "query_time": np.empty(n_budgets),
-           "fit_time": np.empty(n_budgets), "single_class": np.zeros(n_budgets, dtype=bool),
-           "indices": []}
+    rules = {name: clone(rule) for name, rule in rules.items()}
+    out = _new_out(n_budgets, rules)
     estimator = arm.estimator if arm.estimator is not None else default_estimator
     for j, budget in enumerate(budgets):
         # Pourkamali-Anaraki & Wakin's protocol: every budget picks its B rows from
@@ -121,15 +137,16 @@ def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budg
                                          **_unlabeled_kwargs(arm, X_pool, labeled))
             out["accuracy"][j] = float(model.score(X_test, y_test))
         out["fit_time"][j] = time.perf_counter() - start
+        if rules and not out["single_class"][j]:
+            _ask_rules(rules, out, j, budget, model, X_pool, labeled, X_test, y_test)
     return out
 
 
 def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed,
-                       initial):
+                       initial, rules):
     n_budgets = len(budgets)
-    out = {"accuracy": np.empty(n_budgets), "query_time": np.empty(n_budgets),
-           "fit_time": np.empty(n_budgets), "single_class": np.zeros(n_budgets, dtype=bool),
-           "indices": []}
+    rules = {name: clone(rule) for name, rule in rules.items()}
+    out = _new_out(n_budgets, rules)
     estimator = arm.estimator if arm.estimator is not None else default_estimator
     initial = arm.initial if arm.initial is not None else initial
     strategy_takes_seed = _accepts_random_state(arm.strategy)
@@ -167,6 +184,8 @@ def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, b
             out["accuracy"][j] = _constant_accuracy(y_pool[all_idx], y_test)
         else:
             out["accuracy"][j] = float(learner.score(X_test, y_test))
+            if rules:
+                _ask_rules(rules, out, j, budget, learner, X_pool, labeled, X_test, y_test)
         out["indices"].append(all_idx)
     return out
 
@@ -212,6 +231,28 @@ def _resolve_arms(strategies, estimator):
     return arms
 
 
+def _check_rules(stopping):
+    if stopping is None:
+        return {}
+    for name, rule in stopping.items():
+        if not (hasattr(rule, "should_stop") and hasattr(rule, "get_params")):
+            raise TypeError(
+                f"stopping[{name!r}] must be a stopping rule (e.g. skvaeal.active.LabelBudget);"
+                f" got {rule!r}.")
+    return {str(name): rule for name, rule in stopping.items()}
+
+
+def _map_rules(rules, transformer):
+    """The rules with the rows they hold mapped by ``transformer`` (once per space)."""
+    mapped = {}
+    for name, rule in rules.items():
+        params = {p: getattr(rule, p) for p in getattr(rule, "_data_params", ())
+                  if getattr(rule, p, None) is not None}
+        mapped[name] = clone(rule).set_params(
+            **{p: np.asarray(transformer.transform(X)) for p, X in params.items()})
+    return mapped
+
+
 def _progress(total, verbose):
     """A progress reporter: tqdm when installed, else a line per finished task."""
     if not verbose:
@@ -247,13 +288,14 @@ def _progress(total, verbose):
     "initial": [StrOptions({"random"}), callable],
     "n_trials": [Interval(numbers.Integral, 1, None, closed="left")],
     "n_jobs": [None, numbers.Integral],
+    "stopping": [None, dict],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }, prefer_skip_nested_validation=False)
 def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategies, *,
                              protocol="one-shot", budgets=None, n_initial=10, n_instances=10,
                              n_rounds=10, initial="random", n_trials=5, n_jobs=None,
-                             random_state=None, verbose=1):
+                             stopping=None, random_state=None, verbose=1):
     """Compare query strategies on a pool with known labels (a simulated oracle).
 
     Parameters
@@ -299,6 +341,15 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     n_jobs : int, default=None
         Runs (arm, trial) pairs in parallel with joblib; results are identical
         for any value, since every seed is drawn up front from ``random_state``.
+    stopping : dict of str to StoppingRule, default=None
+        Rules to report on (e.g. :class:`LabelBudget`,
+        :class:`StabilizingPredictions`): a fresh clone of each is asked
+        after every budget of every (arm, trial), with the model of that
+        budget, the pool rows not labelled yet and ``X_test``/``y_test`` as the
+        held-out set. The simulation does not stop; ``results.stopped_at``
+        records the budget at which each rule would have. Rows a rule holds
+        (``X_stop``, ``X_val``) are mapped by an arm's ``transformer``, like
+        the pool.
     random_state : int, RandomState instance or None, default=None
         Seeds all trials. Strategies receive per-trial, per-budget integer
         seeds through their ``random_state`` keyword when they declare one.
@@ -352,6 +403,7 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     budgets = _check_budgets(budgets, protocol, X_pool.shape[0], n_initial, n_instances,
                              n_rounds)
     arms = _resolve_arms(strategies, estimator)
+    rules = _check_rules(stopping)
     if protocol == "incremental" and isinstance(initial, str):  # "random"
         from ..query import random_sampling
 
@@ -368,6 +420,12 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
                 spaces[key] = (np.asarray(arm.transformer.transform(X_pool)),
                                np.asarray(arm.transformer.transform(X_test)))
         space_of[name] = key
+    # A rule's own rows (a stop set, a validation set) live where the arm's model does.
+    rules_of = {}
+    for name, arm in arms.items():
+        if space_of[name] not in rules_of:
+            rules_of[space_of[name]] = (rules if arm.transformer is None
+                                        else _map_rules(rules, arm.transformer))
 
     seeds = check_random_state(random_state).randint(MAX_SEED, size=n_trials)
     names = list(arms)
@@ -376,11 +434,12 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     def make_task(a, t):
         arm = arms[names[a]]
         Xp, Xt = spaces[space_of[names[a]]]
+        rules_here = rules_of[space_of[names[a]]]
         if protocol == "one-shot":
             return delayed(_one_shot_trial)(arm, estimator, Xp, y_pool, Xt, y_test, budgets,
-                                            seeds[t])
+                                            seeds[t], rules_here)
         return delayed(_incremental_trial)(arm, estimator, Xp, y_pool, Xt, y_test, budgets,
-                                           seeds[t], initial)
+                                           seeds[t], initial, rules_here)
 
     update, close = _progress(len(tasks), verbose)
     outputs = []
@@ -396,7 +455,10 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     accuracy, query_time, fit_time = np.empty(shape), np.empty(shape), np.empty(shape)
     single_class = np.zeros(shape, dtype=bool)
     indices = {name: [None] * n_trials for name in names}
+    stopped_at = {name: np.full(shape[:2], -1, dtype=np.int64) for name in rules}
     for (a, t), out in zip(tasks, outputs):
+        for rule_name, budget in out["stopped_at"].items():
+            stopped_at[rule_name][a, t] = budget
         accuracy[a, t], query_time[a, t], fit_time[a, t] = (
             out["accuracy"], out["query_time"], out["fit_time"])
         single_class[a, t] = out["single_class"]
@@ -409,5 +471,5 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     return ActiveLearningResults(
         names=names, budgets=budgets, accuracy=accuracy, query_time=query_time,
         fit_time=fit_time, indices=indices, single_class=single_class, protocol=protocol,
-        seeds=seeds,
+        seeds=seeds, stopped_at=stopped_at,
     )
