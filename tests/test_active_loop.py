@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skvaeal.active import LOOP_FORMAT_VERSION, ActiveLearner, ActiveLearningLoop
 from skvaeal.oracle import PoolOracle
-from skvaeal.query import entropy_sampling
+from skvaeal.query import entropy_sampling, random_sampling
 
 
 @pytest.fixture(scope="module")
@@ -301,3 +301,12 @@ def test_loop_drives_modal_learner(digits, tmp_path):
     loop.save(tmp_path / "modal.skvaeal")
     resumed = ActiveLearningLoop.load(tmp_path / "modal.skvaeal")
     np.testing.assert_array_equal(resumed.ask()[0], loop.ask()[0])
+
+
+def test_no_seed_leaves_the_global_generator_alone(digits):
+    X, y, *_ = digits
+    state = np.random.get_state()[1].copy()
+    loop = ActiveLearningLoop(ActiveLearner(LogisticRegression(max_iter=300), random_sampling),
+                              X, n_instances=3)
+    loop.run(PoolOracle(y), n_rounds=2)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)

@@ -167,7 +167,10 @@ class ActiveLearningLoop:
         self.random_state = random_state
         # One integer drawn up front: each round's seed derives from it and the round number,
         # so the seed of round r does not depend on how many draws earlier rounds made.
-        self._seed = int(check_random_state(random_state).randint(MAX_SEED))
+        # None draws it from fresh OS entropy, leaving numpy's global generator untouched.
+        self._seed = (int(np.random.SeedSequence().generate_state(1)[0] % MAX_SEED)
+                      if random_state is None
+                      else int(check_random_state(random_state).randint(MAX_SEED)))
         n = n_rows(X_pool)
         self._status = np.zeros(n, dtype=np.int8)  # 0 unlabelled, 1 labelled, 2 skipped
         self.labeled_indices_ = np.empty(0, dtype=np.intp)
