@@ -11,6 +11,7 @@ and ``CLASSIFIERS``); ``tests/test_query_common.py`` runs every check over it, e
 
 import functools
 import inspect
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,6 +136,21 @@ def check_list_pool(strategy, classifier, X_pool):
     assert np.unique(query_idx).size == 4 and query_idx.max() < 30
 
 
+def check_dataframe_pool(strategy, classifier, X_pool):
+    """A DataFrame pool (named columns, an index not 0..n-1) gives the positions the same
+    pool as an array gives, and, through skvaeal's learner, the rows as a DataFrame."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X_pool, columns=[f"px{i}" for i in range(X_pool.shape[1])],
+                         index=np.arange(len(X_pool)) * 2 + 1000)
+    with warnings.catch_warnings():
+        # Models fitted on arrays warn about feature names on a DataFrame (scikit-learn's).
+        warnings.filterwarnings("ignore", message=".*feature names.*", category=UserWarning)
+        from_array, _ = _query(strategy, classifier, X_pool, 5, random_state=0)
+        from_frame, _ = _query(strategy, classifier, frame, 5, random_state=0)
+    np.testing.assert_array_equal(np.asarray(from_frame), np.asarray(from_array))
+    assert np.asarray(from_frame).min() >= 0 and np.asarray(from_frame).max() < len(X_pool)
+
+
 CONTRACT_CHECKS = [
     check_returns_two_arrays,
     check_unique_in_range_right_length,
@@ -145,6 +161,7 @@ CONTRACT_CHECKS = [
     check_bad_n_instances,
     check_partial,
     check_list_pool,
+    check_dataframe_pool,
 ]
 
 

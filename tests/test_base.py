@@ -193,3 +193,28 @@ def test_inference_is_batch_invariant(name, fitted, data):
             np.testing.assert_array_equal(getattr(estimator, method)(X[i:i + 1])[0], full[i],
                                           err_msg=f"{name}.{method} row {i}")
         np.testing.assert_array_equal(getattr(estimator, method)(X[5:40]), full[5:40])
+
+
+TRANSFORM_NAMES = [n for n in NET_NAMES if hasattr(ESTIMATORS[n].instance, "transform")]
+
+
+@pytest.mark.parametrize("name", TRANSFORM_NAMES)
+def test_dataframe_in_pandas_out(name, data):
+    """Fitted on a DataFrame, ``set_output(transform="pandas")`` gives a DataFrame with the
+    input's index and prefixed column names; other feature names are refused, as sklearn's."""
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])],
+                         index=np.arange(len(X)) + 500)
+    estimator = clone(ESTIMATORS[name].instance).set_params(max_epochs=1)
+    estimator.set_output(transform="pandas")
+    _fit(estimator, frame, y)
+    assert list(estimator.feature_names_in_) == list(frame.columns)
+    out = estimator.transform(frame)
+    assert isinstance(out, pd.DataFrame) and out.index.tolist() == frame.index.tolist()
+    assert list(out.columns) == list(estimator.get_feature_names_out())
+    assert out.columns[0] == f"{name.lower()}0"
+    np.testing.assert_allclose(out.to_numpy(), estimator.set_output(
+        transform="default").transform(frame), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="feature names should match"):
+        estimator.transform(frame.set_axis([f"q{i}" for i in range(X.shape[1])], axis=1))

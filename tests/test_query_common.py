@@ -6,7 +6,7 @@ from registry import (CLASSIFIERS, NEEDS_MODAL, STRATEGIES, modal_available, pub
                       strategy_names_covered)
 from sklearn.exceptions import NotFittedError
 from strategy_contract import (CONTRACT_CHECKS, check_bad_n_instances, check_caps_n_instances,
-                               check_list_pool, contract_data)
+                               check_dataframe_pool, check_list_pool, contract_data)
 
 #: modAL's own committees, whose vote() reads X.shape (a modAL limitation, not skvaeal's).
 MODAL_NEEDS_SHAPE = {"modal_committee", "modal_committee_regressor"}
@@ -35,7 +35,7 @@ def _get(classifiers, factory):
 @pytest.mark.parametrize("strategy_name, factory", CASES)
 def test_strategy_contract(strategy_name, factory, check, classifiers):
     classifier, kwargs = _get(classifiers, factory)
-    if factory in MODAL_NEEDS_SHAPE and check is check_list_pool:
+    if factory in MODAL_NEEDS_SHAPE and check in (check_list_pool, check_dataframe_pool):
         pytest.skip("modAL's committees read X.shape, so they take no list pools")
     case = STRATEGIES[strategy_name]
     if case.caps_n_instances and check is check_bad_n_instances:
