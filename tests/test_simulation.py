@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from skvaeal import VAETransformer
-from skvaeal.active import (ActiveLearningResults, AdaptiveStratifiedKFold, Arm,
+from skvaeal.active import (ActiveLearningResults, AdaptiveStratifiedKFold, Arm, StoppingRule,
                             coreset_comparison_arms, make_svc_search, paper0_arms,
                             simulate_active_learning)
 from skvaeal.datasets import load_digits_subset
@@ -412,3 +412,79 @@ def test_stopping_rule_data_follow_the_arm_transformer(data, pca):
     np.testing.assert_array_equal(res.stopped_at["flat"], [[20], [20]])
     with pytest.raises(TypeError, match="stopping\\['x'\\] must be a stopping rule"):
         _sim(data, {"raw": random_sampling}, budgets=[10], stopping={"x": 3})
+
+
+class _SeededBudget(StoppingRule):
+    """Stands for a rule with a random_state: it fires at ``budgets[random_state % 4]``."""
+
+    def __init__(self, budgets=(10, 20, 30, 40), random_state=None):
+        self.budgets = budgets
+        self.random_state = random_state
+
+    def _measure(self, learner, X_pool, n_labeled, X_held_out, y_held_out):
+        assert self.random_state is not None, "the simulation seeds an unseeded rule"
+        return n_labeled, n_labeled >= self.budgets[self.random_state % 4]
+
+
+@pytest.mark.parametrize("protocol", ["one-shot", "incremental"])
+def test_unseeded_rules_are_seeded_per_trial(data, protocol):
+    rules = {"unseeded": _SeededBudget(), "seeded": _SeededBudget(random_state=2)}
+    kw = dict(budgets=[10, 20, 30, 40], n_trials=3, random_state=0, protocol=protocol,
+              stopping=rules)
+    arms = {"a": random_sampling, "b": Arm(random_sampling, estimator=SVC())}
+    res = _sim(data, arms, **kw)
+    np.testing.assert_array_equal(res.stopped_at["seeded"], np.full((2, 3), 30))
+    unseeded = res.stopped_at["unseeded"]
+    assert np.all(np.isin(unseeded, [10, 20, 30, 40]))
+    np.testing.assert_array_equal(unseeded[0], unseeded[1])  # common to the arms of a trial
+    assert rules["unseeded"].random_state is None  # the given rule is left alone
+    again = _sim(data, arms, n_jobs=2, **kw)
+    np.testing.assert_array_equal(again.stopped_at["unseeded"], unseeded)
+    other = _sim(data, arms, **{**kw, "random_state": 1, "n_trials": 8})
+    # Seeds differ by trial: over 8 trials the stop budget is not always the same.
+    assert np.unique(other.stopped_at["unseeded"]).size > 1
+
+
+@pytest.mark.parametrize("protocol", ["one-shot", "incremental"])
+def test_single_class_budgets_are_not_asked(data, protocol):
+    from skvaeal.active import LabelBudget
+
+    # One label is always a single class; the rule is first asked where a model exists.
+    with pytest.warns(UserWarning, match="single class"):
+        res = _sim(data, {"random": random_sampling}, budgets=[1, 2, 15, 30], n_trials=3,
+                   random_state=0, protocol=protocol, stopping={"any": LabelBudget(1)})
+    first_model = np.argmax(~res.single_class[0], axis=1)
+    assert res.single_class[0, :, 0].all() and not res.single_class[0, :, -1].any()
+    np.testing.assert_array_equal(res.stopped_at["any"][0], res.budgets[first_model])
+
+
+def test_no_rules_and_results_without_stopped_at(data, tmp_path):
+    import pickle
+
+    res = _sim(data, {"random": random_sampling}, budgets=[10, 20], n_trials=1,
+               random_state=0)
+    assert res.stopped_at == {} and res.stopping_summary() == {}
+    # A pickle made before stopping rules existed: no stopped_at in its state.
+    state = dict(vars(res))
+    del state["stopped_at"]
+    old = ActiveLearningResults.__new__(ActiveLearningResults)
+    old.__dict__.update(state)
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.stopped_at == {} and restored.stopping_summary() == {}
+    np.testing.assert_array_equal(restored.accuracy, res.accuracy)
+    rebuilt = ActiveLearningResults(**{k: v for k, v in state.items()})
+    assert rebuilt.stopped_at == {}
+
+
+def test_stop_set_follows_the_arm_transformer(data, pca):
+    from skvaeal.active import StabilizingPredictions
+
+    X_pool, X_test, y_pool, y_test = data
+    # threshold=-1: fires at the second budget, once two rounds could be compared; the PCA
+    # arm's model predicts the 64-pixel stop set only once it is mapped to the 5 components.
+    rule = StabilizingPredictions(X_test[:20], window=1, threshold=-1.0)
+    for protocol in ("one-shot", "incremental"):
+        res = _sim(data, {"pca": Arm(random_sampling, transformer=pca), "raw": random_sampling},
+                   budgets=[10, 20, 30], n_trials=1, random_state=0, protocol=protocol,
+                   stopping={"stable": rule})
+        np.testing.assert_array_equal(res.stopped_at["stable"], [[20], [20]])

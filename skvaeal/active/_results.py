@@ -32,7 +32,8 @@ class ActiveLearningResults:
     stopped_at : dict of str to ndarray of shape (n_strategies, n_trials)
         Per stopping rule given to the simulation, the budget at which it
         first fired in each run, ``-1`` where it never did; ``{}`` without
-        rules.
+        rules, and for results made before stopping rules existed (an old
+        pickle, or a constructor call without ``stopped_at``).
     """
 
     def __init__(self, *, names, budgets, accuracy, query_time, fit_time, indices,
@@ -46,7 +47,13 @@ class ActiveLearningResults:
         self.single_class = single_class
         self.protocol = protocol
         self.seeds = np.asarray(seeds)
-        self.stopped_at = {} if stopped_at is None else dict(stopped_at)
+        self.stopped_at = {str(rule): np.asarray(at, dtype=np.int64)
+                           for rule, at in ({} if stopped_at is None else stopped_at).items()}
+
+    def __setstate__(self, state):
+        # Pickles made before stopping rules existed have no stopped_at.
+        state.setdefault("stopped_at", {})
+        self.__dict__.update(state)
 
     @property
     def n_trials(self):
@@ -85,11 +92,23 @@ class ActiveLearningResults:
             if never), ``"accuracy"`` (the mean test accuracy at that budget,
             NaN if never) and ``"final_accuracy"`` (the mean accuracy at the
             last budget, over the same runs), so the cost of stopping early
-            reads as the difference of the two accuracies.
+            reads as the difference of the two accuracies. ``{}`` when the
+            results hold no stopping rule (``stopped_at`` is empty).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvaeal.active import ActiveLearningResults
+        >>> acc = np.array([[[0.5, 0.8, 0.9], [0.6, 0.7, 0.9]]])  # 1 strategy, 2 trials
+        >>> res = ActiveLearningResults(
+        ...     names=["random"], budgets=[10, 20, 30], accuracy=acc, query_time=acc * 0,
+        ...     fit_time=acc * 0, indices={"random": [None, None]}, single_class=acc < 0,
+        ...     protocol="incremental", seeds=[0, 1], stopped_at={"budget": [[20, -1]]})
+        >>> res.stopping_summary()["budget"]["random"]
+        {'n_fired': 1, 'budget': 20.0, 'accuracy': 0.8, 'final_accuracy': 0.9}
         """
         out = {}
-        # Results pickled before stopping rules existed have no stopped_at.
-        for rule, at in getattr(self, "stopped_at", {}).items():
+        for rule, at in self.stopped_at.items():
             out[rule] = {}
             for a, name in enumerate(self.names):
                 fired = np.flatnonzero(at[a] >= 0)

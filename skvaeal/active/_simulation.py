@@ -106,6 +106,22 @@ def _ask_rules(rules, out, j, budget, model, X_pool, labeled, X_test, y_test):
             out["stopped_at"][name] = int(budget)
 
 
+def _fresh_rules(rules, trial_seed):
+    """A fresh clone of each rule for one run; an unseeded ``random_state`` gets the trial's.
+
+    The seed depends on the trial and the rule's position only, so every arm of a
+    trial draws alike (common random numbers) and results do not depend on n_jobs.
+    """
+    fresh = {}
+    for k, (name, rule) in enumerate(rules.items()):
+        rule = clone(rule)
+        if "random_state" in rule.get_params(deep=False) and rule.random_state is None:
+            seq = np.random.SeedSequence([int(trial_seed), k], spawn_key=(1,))
+            rule.set_params(random_state=int(seq.generate_state(1)[0] % MAX_SEED))
+        fresh[name] = rule
+    return fresh
+
+
 def _new_out(n_budgets, rules):
     return {"accuracy": np.empty(n_budgets), "query_time": np.empty(n_budgets),
             "fit_time": np.empty(n_budgets), "single_class": np.zeros(n_budgets, dtype=bool),
@@ -115,7 +131,7 @@ def _new_out(n_budgets, rules):
 def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed,
                     rules):
     n_budgets = len(budgets)
-    rules = {name: clone(rule) for name, rule in rules.items()}
+    rules = _fresh_rules(rules, seed)
     out = _new_out(n_budgets, rules)
     estimator = arm.estimator if arm.estimator is not None else default_estimator
     for j, budget in enumerate(budgets):
@@ -145,7 +161,7 @@ def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budg
 def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed,
                        initial, rules):
     n_budgets = len(budgets)
-    rules = {name: clone(rule) for name, rule in rules.items()}
+    rules = _fresh_rules(rules, seed)
     out = _new_out(n_budgets, rules)
     estimator = arm.estimator if arm.estimator is not None else default_estimator
     initial = arm.initial if arm.initial is not None else initial
@@ -349,7 +365,9 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
         held-out set. The simulation does not stop; ``results.stopped_at``
         records the budget at which each rule would have. Rows a rule holds
         (``X_stop``, ``X_val``) are mapped by an arm's ``transformer``, like
-        the pool.
+        the pool. A rule with ``random_state=None`` is seeded per trial from
+        ``random_state``, so ``stopped_at`` is reproducible too. Budgets with
+        a single-class labelled set (no model) are not asked about.
     random_state : int, RandomState instance or None, default=None
         Seeds all trials. Strategies receive per-trial, per-budget integer
         seeds through their ``random_state`` keyword when they declare one.
@@ -360,7 +378,8 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     Returns
     -------
     results : ActiveLearningResults
-        Accuracy, queried indices and timings per arm, trial and budget.
+        Accuracy, queried indices and timings per arm, trial and budget, and
+        in ``stopped_at`` the budget at which each stopping rule fired.
 
     Notes
     -----

@@ -9,6 +9,7 @@ from sklearn.metrics import cohen_kappa_score
 from sklearn.utils import check_random_state
 
 from ..query import entropy_scores, least_confident_scores, margin_scores
+from ..query._base import get_proba
 from ..utils import n_rows, take_rows
 from ..utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 
@@ -156,7 +157,10 @@ class StabilizingPredictions(StoppingRule):
     threshold : float, default=0.99
         The mean kappa at or above which the rule fires.
     random_state : int, RandomState instance or None, default=None
-        Draws the stop set.
+        Draws the stop set; None draws it from fresh entropy (numpy's global
+        generator is never used).
+        :func:`~skvaeal.active.simulate_active_learning` seeds a
+        None from its own ``random_state``.
 
     Attributes
     ----------
@@ -164,6 +168,12 @@ class StabilizingPredictions(StoppingRule):
         The stop set used.
     history_ : list
         Cohen's kappa with the previous round (None at the first call).
+
+    References
+    ----------
+    M. Bloodgood and K. Vijay-Shanker (2009), "A method for stopping active
+    learning based on stabilizing predictions and the need for user-adjustable
+    stopping", *CoNLL 2009*, 39-47.
 
     Examples
     --------
@@ -204,7 +214,10 @@ class StabilizingPredictions(StoppingRule):
                 if n == 0:
                     raise ValueError("StabilizingPredictions draws its stop set from X_pool, "
                                      "which is empty; pass X_stop.")
-                rng = check_random_state(self.random_state)
+                # None draws from fresh OS entropy rather than numpy's global generator,
+                # which a rule must leave as it found it.
+                rng = (np.random.default_rng() if self.random_state is None
+                       else check_random_state(self.random_state))
                 rows = np.sort(rng.choice(n, min(self.stop_set_size, n), replace=False))
                 self.stop_set_ = take_rows(X_pool, rows)
             self._kappas = []
@@ -246,6 +259,11 @@ class MaxUncertainty(StoppingRule):
     history_ : list of float
         The largest uncertainty at each call.
 
+    References
+    ----------
+    J. Zhu, H. Wang and E. Hovy (2008), "Multi-criteria-based strategy to stop
+    active learning for data annotation", *COLING 2008*, 1129-1136.
+
     Examples
     --------
     >>> import numpy as np
@@ -274,7 +292,8 @@ class MaxUncertainty(StoppingRule):
         if not hasattr(learner, "predict_proba"):
             raise TypeError(f"MaxUncertainty needs a learner with predict_proba; "
                             f"{type(learner).__name__} has none.")
-        scores = _MEASURES[self.measure](learner.predict_proba(X_pool))
+        # get_proba: the query strategies' checks (fitted, one row of proba per pool row).
+        scores = _MEASURES[self.measure](get_proba(learner, X_pool))
         largest = float(np.max(scores))
         return largest, largest < self.threshold
 
