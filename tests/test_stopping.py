@@ -236,8 +236,8 @@ def test_parameters_are_validated_at_the_first_call_only():
 
 
 def test_the_base_rule_is_abstract():
-    with pytest.raises(NotImplementedError):
-        StoppingRule().should_stop(None, None, n_labeled=1)
+    with pytest.raises(TypeError, match="abstract"):
+        StoppingRule()
 
 
 def test_clone_gives_a_fresh_rule_with_the_same_parameters():

@@ -2,6 +2,7 @@
 
 import numbers
 import warnings
+from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -20,7 +21,7 @@ _MEASURES = {"least_confident": least_confident_scores, "margin": margin_scores,
              "entropy": entropy_scores}
 
 
-class StoppingRule(BaseEstimator):
+class StoppingRule(BaseEstimator, metaclass=ABCMeta):
     """The base of the stopping rules: asked once per round, it says whether to stop.
 
     A rule is stateful: :meth:`should_stop` is called after every round,
@@ -92,8 +93,10 @@ class StoppingRule(BaseEstimator):
             delattr(self, name)
         return self
 
+    @abstractmethod
     def _measure(self, learner, X_pool, n_labeled, X_held_out, y_held_out):
-        raise NotImplementedError
+        """``(value, fire)``: what this round measured (for ``history_``) and whether it
+        calls for a stop. Each rule defines its own; the base cannot be instantiated."""
 
 
 class LabelBudget(StoppingRule):
