@@ -14,8 +14,8 @@ from sklearn.utils import check_random_state
 
 from ..oracle import check_oracle_answer
 from ..utils import MAX_SEED, label_kind, n_rows, take_rows
+from ..utils._random import derive_seed, fresh_seed
 from ._learner import _accepts_random_state, check_query_result
-from ._simulation import _derive_seed
 
 __all__ = ["ActiveLearningLoop", "LOOP_FORMAT_VERSION"]
 
@@ -168,8 +168,7 @@ class ActiveLearningLoop:
         # One integer drawn up front: each round's seed derives from it and the round number,
         # so the seed of round r does not depend on how many draws earlier rounds made.
         # None draws it from fresh OS entropy, leaving numpy's global generator untouched.
-        self._seed = (int(np.random.SeedSequence().generate_state(1)[0] % MAX_SEED)
-                      if random_state is None
+        self._seed = (fresh_seed() if random_state is None
                       else int(check_random_state(random_state).randint(MAX_SEED)))
         n = n_rows(X_pool)
         self._status = np.zeros(n, dtype=np.int8)  # 0 unlabelled, 1 labelled, 2 skipped
@@ -231,7 +230,7 @@ class ActiveLearningLoop:
                 raise ValueError("no pool row is left to ask about: every row is labelled "
                                  "or skipped.")
             n = min(self.n_instances, candidates.size)
-            seed = _derive_seed(self._seed, self.round_)
+            seed = derive_seed(self._seed, self.round_)
             X_candidates = take_rows(self.X_pool, candidates)
             start = time.perf_counter()
             if self._has_model():
@@ -302,7 +301,8 @@ class ActiveLearningLoop:
         if self._has_model():
             if self.X_test is not None:
                 entry["score"] = float(self.learner.score(self.X_test, self.y_test))
-            X_left = take_rows(self.X_pool, self.remaining_indices_)
+            # The rows left are copied only when a rule will read them.
+            X_left = take_rows(self.X_pool, self.remaining_indices_) if self.stopping else None
             for name, rule in self.stopping.items():
                 if rule.should_stop(self.learner, X_left, n_labeled=entry["n_labeled"],
                                     X_held_out=self.X_test, y_held_out=self.y_test) \

@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.utils import check_array, check_random_state
 
 from ..utils import MAX_SEED
+from ..utils._random import derive_seed
 from ..utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 from ._learner import ActiveLearner, _accepts_random_state, check_query_result
 from ._results import ActiveLearningResults
@@ -69,12 +70,6 @@ class Arm:
     initial: Optional[Callable[..., Any]] = None
 
 
-def _derive_seed(trial_seed, step):
-    # Independent, reproducible streams per (trial, budget) without touching global RNGs.
-    return int(np.random.SeedSequence([int(trial_seed), int(step)]).generate_state(1)[0]
-               % MAX_SEED)
-
-
 def _call_strategy(strategy, classifier, X_pool, n_instances, seed):
     kwargs = {"random_state": seed} if _accepts_random_state(strategy) else {}
     result = strategy(classifier, X_pool, n_instances=n_instances, **kwargs)
@@ -98,10 +93,11 @@ def _unlabeled_kwargs(arm, X_pool, labeled):
 
 def _ask_rules(rules, out, j, budget, model, X_pool, labeled, X_test, y_test):
     """Ask each rule not fired yet; record the budget where it first fires."""
+    X_left = X_pool[~labeled]  # once per budget, not once per rule
     for name, rule in rules.items():
         if out["stopped_at"][name] >= 0:
             continue
-        if rule.should_stop(model, X_pool[~labeled], n_labeled=int(budget),
+        if rule.should_stop(model, X_left, n_labeled=int(budget),
                             X_held_out=X_test, y_held_out=y_test):
             out["stopped_at"][name] = int(budget)
 
@@ -116,8 +112,7 @@ def _fresh_rules(rules, trial_seed):
     for k, (name, rule) in enumerate(rules.items()):
         rule = clone(rule)
         if "random_state" in rule.get_params(deep=False) and rule.random_state is None:
-            seq = np.random.SeedSequence([int(trial_seed), k], spawn_key=(1,))
-            rule.set_params(random_state=int(seq.generate_state(1)[0] % MAX_SEED))
+            rule.set_params(random_state=derive_seed(trial_seed, k, spawn_key=(1,)))
         fresh[name] = rule
     return fresh
 
@@ -138,7 +133,7 @@ def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budg
         # Pourkamali-Anaraki & Wakin's protocol: every budget picks its B rows from
         # scratch, before any label.
         start = time.perf_counter()
-        idx = _call_strategy(arm.strategy, None, X_pool, int(budget), _derive_seed(seed, j))
+        idx = _call_strategy(arm.strategy, None, X_pool, int(budget), derive_seed(seed, j))
         out["query_time"][j] = time.perf_counter() - start
         out["indices"].append(idx)
         y_labeled = y_pool[idx]
@@ -172,7 +167,7 @@ def _incremental_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, b
     for j, budget in enumerate(budgets):
         n_new = int(budget) - len(order)
         candidates = np.flatnonzero(~labeled)
-        step_seed = _derive_seed(seed, j)
+        step_seed = derive_seed(seed, j)
         start = time.perf_counter()
         if learner is None:
             # Cold start, and any round while the labelled set has a single class:
