@@ -13,6 +13,7 @@ Adding a method means adding its lines to this file.
 
 import functools
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 from dataclasses import dataclass, field
@@ -369,11 +370,19 @@ def modal_available():
 
 
 # -------------------------------------------------------------- what is public
+#: Subpackages that need an optional dependency (the modAL environment lacks ipywidgets).
+OPTIONAL_SUBPACKAGES = {"widgets": "ipywidgets"}
+
+
 def _public_namespaces():
-    """skvaeal, and every subpackage of it (method packages, query, ...), imported."""
+    """skvaeal, and every subpackage of it (method packages, query, ...), imported; an
+    optional one only where its dependency is installed."""
     modules = [skvaeal]
     for info in pkgutil.iter_modules(skvaeal.__path__):
         if info.ispkg and not info.name.startswith("_"):
+            needs = OPTIONAL_SUBPACKAGES.get(info.name)
+            if needs is not None and importlib.util.find_spec(needs) is None:
+                continue
             modules.append(importlib.import_module(f"skvaeal.{info.name}"))
     return modules
 

@@ -137,18 +137,26 @@ def check_list_pool(strategy, classifier, X_pool):
 
 
 def check_dataframe_pool(strategy, classifier, X_pool):
-    """A DataFrame pool (named columns, an index not 0..n-1) gives the positions the same
-    pool as an array gives, and, through skvaeal's learner, the rows as a DataFrame."""
+    """A DataFrame pool (named columns, an index not 0..n-1) gives positions, picks as good
+    as the same pool as an array gives: the same indices, or, where a model's
+    probabilities differ in the last bits between the two layouts and so break exact ties
+    otherwise, rows with the same scores."""
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X_pool, columns=[f"px{i}" for i in range(X_pool.shape[1])],
                          index=np.arange(len(X_pool)) * 2 + 1000)
     with warnings.catch_warnings():
         # Models fitted on arrays warn about feature names on a DataFrame (scikit-learn's).
         warnings.filterwarnings("ignore", message=".*feature names.*", category=UserWarning)
-        from_array, _ = _query(strategy, classifier, X_pool, 5, random_state=0)
-        from_frame, _ = _query(strategy, classifier, frame, 5, random_state=0)
-    np.testing.assert_array_equal(np.asarray(from_frame), np.asarray(from_array))
-    assert np.asarray(from_frame).min() >= 0 and np.asarray(from_frame).max() < len(X_pool)
+        from_array, array_scores = _query(strategy, classifier, X_pool, 5, random_state=0)
+        from_frame, frame_scores = _query(strategy, classifier, frame, 5, random_state=0)
+    from_frame = np.asarray(from_frame)
+    assert from_frame.min() >= 0 and from_frame.max() < len(X_pool)
+    assert np.unique(from_frame).size == 5
+    if np.array_equal(from_frame, np.asarray(from_array)):
+        return
+    np.testing.assert_allclose(np.sort(np.asarray(frame_scores, dtype=float)),
+                               np.sort(np.asarray(array_scores, dtype=float)),
+                               rtol=1e-9, atol=1e-12)
 
 
 CONTRACT_CHECKS = [
