@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .nn import ConvDecoder, ConvEncoder, LatentDiscriminator, MLPDecoder, MLPEncoder
 from .utils import (MAX_SEED, UNLABELED, Substitution, check_fitted_shape, check_positive_int,
                     seed_from_random_state)
+from .utils._blocks import is_out_of_core, map_row_blocks
 from .utils._param_validation import (CaseInsensitiveOptions, Interval, IntTuple, ModulePair,
                                       StrOptions, SubclassOf)
 from .utils._validation import explained_non_numeric
@@ -358,6 +359,26 @@ class NetEstimatorMixin:
     def _validate_X(self, X):
         return validate_numeric_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
+    def _map_pool(self, method, X, out_shape=(), *, keep_float=False):
+        """``method`` over a dask array or memmap ``X``, a block of rows at a time.
+
+        A pool larger than memory never passes through ``validate_data`` whole
+        (it would be read, and converted to float, at once): its width is
+        checked here, each block is validated by ``method`` itself, and a dask
+        array gives a lazy dask array (:func:`~skvaeal.utils._blocks.map_row_blocks`).
+        ``keep_float``: the result has X's float dtype (float64 for integers),
+        as :meth:`transform` returns it; else float64.
+        """
+        n_features = int(np.prod(X.shape[1:], dtype=np.int64)) if X.ndim > 1 else 1
+        if n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input.")
+        dtype = np.float64
+        if keep_float and X.dtype in (np.float32, np.float64):
+            dtype = X.dtype
+        return map_row_blocks(method, X, out_shape=out_shape, dtype=dtype)
+
     def _seed(self, n_previous_fits):
         """The torch seed of a fit after ``n_previous_fits`` fits of these networks."""
         # A warm-started refit must not replay the first fit's shuffles and noise.
@@ -498,6 +519,8 @@ class LatentNetMixin(NetEstimatorMixin, TransformerMixin):
             In X's float dtype (float64 for integer input).
         """
         check_is_fitted(self, "net_")
+        if is_out_of_core(X):
+            return self._map_pool(self.transform, X, (self.latent_dim,), keep_float=True)
         X = self._validate_X(X)
         return self.net_.encode(X).astype(X.dtype, copy=False)
 
@@ -559,6 +582,8 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
         scores : ndarray of shape (n_samples,), in [0, 1]
         """
         self._check_sampler_fitted()
+        if is_out_of_core(X):
+            return self._map_pool(self.score_samples, X)
         X = self._validate_X(X)
         return self.net_.predict_labeled_proba(X).astype(np.float64)
 
@@ -580,6 +605,15 @@ class AdversarialVAEBase(LatentNetMixin, ClassNamePrefixFeaturesOutMixin, BaseEs
             As :meth:`score_samples` returns them.
         """
         self._check_sampler_fitted()
+        if is_out_of_core(X):
+            # One pass over the pool: codes and score side by side, split afterwards.
+            def both(block):
+                Z, proba = self.transform_and_score(block)
+                return np.column_stack([Z.astype(np.float64), proba])
+
+            ZS = self._map_pool(both, X, (self.latent_dim + 1,))
+            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            return ZS[:, :-1].astype(dtype), ZS[:, -1]
         X = self._validate_X(X)
         Z, proba = self.net_.encode_and_score(X)
         return Z.astype(X.dtype, copy=False), proba.astype(np.float64)

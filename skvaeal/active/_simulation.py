@@ -123,6 +123,39 @@ def _new_out(n_budgets, rules):
             "indices": [], "stopped_at": {name: -1 for name in rules}}
 
 
+class _TrialContext:
+    """What every (arm, trial) task of a simulation reads, in one picklable object.
+
+    joblib's dask backend scatters an argument to the cluster once when dask
+    measures it as large (:func:`dask.sizeof.sizeof` over 1 kB) and it can be
+    weakly referenced; a dict of fitted models is neither, so without this
+    wrapper the models and pools would be pickled into every task.
+    ``__sizeof__`` reports the arrays it holds, plus the pickled size of the
+    models, so that dask sees it as the large object it is.
+    """
+
+    def __init__(self, payload):
+        self.payload = payload
+
+    def __sizeof__(self):
+        spaces = self.payload["spaces"].values()
+        return object.__sizeof__(self) + int(sum(
+            getattr(X, "nbytes", 0) + getattr(Xt, "nbytes", 0) for X, Xt in spaces)) + 2**20
+
+
+def _run_trial(context, name, seed):
+    """One (arm, trial) of a simulation, from the shared context."""
+    c = context.payload
+    arm = c["arms"][name]
+    Xp, Xt = c["spaces"][c["space_of"][name]]
+    rules = c["rules_of"][c["space_of"][name]]
+    if c["protocol"] == "one-shot":
+        return _one_shot_trial(arm, c["estimator"], Xp, c["y_pool"], Xt, c["y_test"],
+                               c["budgets"], seed, rules)
+    return _incremental_trial(arm, c["estimator"], Xp, c["y_pool"], Xt, c["y_test"],
+                              c["budgets"], seed, c["initial"], rules)
+
+
 def _one_shot_trial(arm, default_estimator, X_pool, y_pool, X_test, y_test, budgets, seed,
                     rules):
     n_budgets = len(budgets)
@@ -445,15 +478,15 @@ def simulate_active_learning(estimator, X_pool, y_pool, X_test, y_test, strategi
     names = list(arms)
     tasks = [(a, t) for t in range(n_trials) for a in range(len(names))]
 
+    # Everything the trials share (models, pools, rules) travels as one object: a dask
+    # cluster (joblib's "dask" backend) scatters it once and each worker fetches it once,
+    # instead of pickling the fitted models into every task.
+    context = _TrialContext(dict(
+        arms=arms, estimator=estimator, spaces=spaces, space_of=space_of, rules_of=rules_of,
+        y_pool=y_pool, y_test=y_test, budgets=budgets, protocol=protocol, initial=initial))
+
     def make_task(a, t):
-        arm = arms[names[a]]
-        Xp, Xt = spaces[space_of[names[a]]]
-        rules_here = rules_of[space_of[names[a]]]
-        if protocol == "one-shot":
-            return delayed(_one_shot_trial)(arm, estimator, Xp, y_pool, Xt, y_test, budgets,
-                                            seeds[t], rules_here)
-        return delayed(_incremental_trial)(arm, estimator, Xp, y_pool, Xt, y_test, budgets,
-                                           seeds[t], initial, rules_here)
+        return delayed(_run_trial)(context, names[a], int(seeds[t]))
 
     update, close = _progress(len(tasks), verbose)
     outputs = []

@@ -14,6 +14,7 @@ from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, NetEstimatorMixin
 from ..nn import ConvCritic, ConvGenerator, MLPCritic, MLPGenerator
 from ..utils import (check_fitted_shape, check_positive_int, resolve_device,
                      seed_from_random_state, torch_rng_scope)
+from ..utils._blocks import is_out_of_core
 from ..utils._param_validation import Interval, StrOptions, fit_context
 from ._differentiable import differentiable_proba
 from ._net import WGANNet
@@ -247,6 +248,8 @@ class WGANTransformer(GeneratorMixin, NetEstimatorMixin, ClassNamePrefixFeatures
         F : ndarray of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "net_")
+        if is_out_of_core(X):
+            return self._map_pool(self.transform, X, (self._n_features_out,), keep_float=True)
         X = self._validate_X(X)
         return self.net_.features(X).astype(X.dtype, copy=False)
 
@@ -268,6 +271,8 @@ class WGANTransformer(GeneratorMixin, NetEstimatorMixin, ClassNamePrefixFeatures
     def score_samples(self, X):
         """The critic's score ``D(x)`` of each row: higher is more like the training data."""
         check_is_fitted(self, "net_")
+        if is_out_of_core(X):
+            return self._map_pool(self.score_samples, X)
         return self.net_.critic_scores(self._validate_X(X)).astype(np.float64)
 
     def synthesize(self, classifier, n_samples=10, *, n_steps=100, lr=0.05, method="auto",

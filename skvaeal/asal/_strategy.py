@@ -109,7 +109,7 @@ def asal_sampling(classifier, X_pool, n_instances=1, *, generator, matcher=None,
 def _asal_query(classifier, X_pool, n_instances, generator, matcher, n_steps, method,
                 X_labeled, exclude, random_state):
     # Fails fast, with the contract's error, on a missing or unfitted classifier.
-    get_proba(classifier, take_rows(X_pool, [0]))
+    get_proba(classifier, np.asarray(take_rows(X_pool, [0])))
     matcher = _ready_matcher(matcher, X_pool)
     skip = np.zeros(matcher.n_samples_fit_, dtype=bool)
     labeled = get_labeled(classifier, X_labeled)
@@ -131,5 +131,6 @@ def _asal_query(classifier, X_pool, n_instances, generator, matcher, n_steps, me
     X_synth = generator.synthesize(classifier, n_instances, n_steps=n_steps, method=method,
                                    random_state=rng)
     query_idx, _ = matcher.match(X_synth, n_instances, exclude=skip, classifier=classifier)
-    scores = normalized_entropy(get_proba(classifier, take_rows(X_pool, query_idx)), axis=1)
+    scores = normalized_entropy(
+        get_proba(classifier, np.asarray(take_rows(X_pool, query_idx))), axis=1)
     return query_result(query_idx, scores)

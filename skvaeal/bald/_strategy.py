@@ -23,8 +23,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _is_fitted
 
 from ..query._base import (TIE_BREAK_CONSTRAINTS, ClassifierNotFittedError, check_n_query,
-                           get_estimator, query_result, strategy_params, top_k)
+                           get_estimator, pool_scores, query_result, strategy_params, top_k,
+                           top_k_scored)
 from ..utils import n_rows, take_rows
+from ..utils._blocks import is_out_of_core, iter_row_blocks
 from ..utils._param_validation import Interval
 
 __all__ = ["bald_scores", "bald_sampling", "batchbald_sampling"]
@@ -156,6 +158,11 @@ def bald_sampling(classifier, X_pool, n_instances=1, random_tie_break=True, *,
     n_instances = check_n_query(X_pool, n_instances)
     samples = _samples_of(classifier, X_pool, "bald_sampling")
     n = n_rows(X_pool)
+    if is_out_of_core(X_pool):
+        scores = pool_scores(lambda rows: bald_scores(_check_samples(samples(rows), len(rows))),
+                             X_pool)
+        return query_result(*top_k_scored(scores, n_instances, random_state,
+                                          random_tie_break=random_tie_break))
     scores = np.empty(n)
     for start in range(0, n, BALD_CHUNK):
         rows = np.arange(start, min(n, start + BALD_CHUNK))
@@ -270,7 +277,13 @@ def batchbald_sampling(classifier, X_pool, n_instances=1, *, n_configurations=40
     n_instances = check_n_query(X_pool, n_instances)
     rng = check_random_state(random_state)
     n = n_rows(X_pool)
-    samples = _check_samples(_samples_of(classifier, X_pool, "batchbald_sampling")(X_pool), n)
+    sample_rows = _samples_of(classifier, X_pool, "batchbald_sampling")
+    if is_out_of_core(X_pool):
+        # The greedy search needs every row's samples; the rows themselves are read in blocks.
+        samples = np.concatenate([_check_samples(sample_rows(block), len(block))
+                                  for block in iter_row_blocks(X_pool)], axis=1)
+    else:
+        samples = _check_samples(sample_rows(X_pool), n)
     conditional = entr(samples).sum(axis=2).mean(axis=0)  # E_w H[y|w] per row
     samples = samples.astype(np.float32)
     n_samples, _, n_classes = samples.shape

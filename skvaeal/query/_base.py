@@ -9,6 +9,7 @@ estimator or pipeline, or ``None`` for a cold start.
 """
 
 import numbers
+import sys
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 
 from ..utils import check_n_instances, check_numeric_X, n_rows
+from ..utils._blocks import is_dask_array, is_out_of_core, map_row_blocks, top_k_rows
+from ..utils._random import draw_seed, fresh_seed
 from ..utils._param_validation import Interval, validate_params
 
 #: Constraints of the arguments every strategy takes, for :func:`strategy_params`.
@@ -88,6 +91,14 @@ def check_pool(X_pool, *, allow_nd=False):
     or non-numeric rows (text) get an error saying to pass ``transformer=``
     (or a pipeline as the classifier), which maps them to dense features first.
     """
+    if is_out_of_core(X_pool):
+        # Read a block at a time later; reading it all here to check it would defeat that.
+        if X_pool.ndim < 2 or (X_pool.ndim > 2 and not allow_nd):
+            raise ValueError(f"X_pool must be 2-D{' or more' if allow_nd else ''}; got "
+                             f"{X_pool.ndim} dimension(s).")
+        if np.dtype(X_pool.dtype).kind not in "biuf":
+            raise ValueError(f"X_pool must hold numbers; got dtype {X_pool.dtype}.")
+        return X_pool
     if sp.issparse(X_pool):
         raise TypeError(
             "X_pool is a sparse matrix, but this strategy measures distances between dense "
@@ -176,6 +187,8 @@ def to_space(transformer, X):
     work on dense rows, so pass a transformer that reduces the dimension
     first (e.g. ``TruncatedSVD``) for wide vocabularies.
     """
+    if is_out_of_core(X):
+        return pool_codes(transformer, X, dtype=np.float64)
     if transformer is None:
         return np.asarray(X, dtype=np.float64).reshape(n_rows(X), -1)
     Z = transformer.transform(X)
@@ -183,6 +196,48 @@ def to_space(transformer, X):
         Z = Z.toarray()
     Z = np.asarray(Z, dtype=np.float64)
     return Z.reshape(Z.shape[0], -1)
+
+
+def pool_codes(transformer, X, *, dtype=None):
+    """The codes of a pool larger than memory (dask array or memmap), computed into memory.
+
+    The geometric strategies (k-center, coresets, clusters) compare every
+    code with every pick, so they need the codes in memory; for a pool larger
+    than memory those are a transformer's low-dimensional codes (a VAE's 16
+    numbers per image, not its 784 pixels), computed a block of rows at a
+    time. ``transformer=None`` reads the rows themselves, which must then fit.
+    ``dtype=None`` keeps float32 codes as float32 (else float64).
+    """
+    def codes(block):
+        Z = block if transformer is None else transformer.transform(block)
+        if sp.issparse(Z):
+            Z = Z.toarray()
+        Z = np.asarray(Z)
+        Z = Z.reshape(Z.shape[0], -1)
+        if dtype is not None:
+            return Z.astype(dtype, copy=False)
+        return Z if Z.dtype in (np.float32, np.float64) else Z.astype(np.float64)
+
+    if is_dask_array(X):
+        first = codes(np.asarray(X[:1]))
+        lazy = map_row_blocks(codes, X, out_shape=first.shape[1:], dtype=first.dtype)
+        return np.ascontiguousarray(lazy.compute())
+    if is_out_of_core(X):
+        first = codes(np.array(X[:1]))
+        return map_row_blocks(codes, X, out_shape=first.shape[1:], dtype=first.dtype)
+    return codes(X)
+
+
+def pool_scores(score_rows, X_pool):
+    """``score_rows`` (rows -> one float per row) over the pool, by blocks when out of core.
+
+    A dask pool gives a lazy dask array of scores (for :func:`top_k_scored`),
+    a memmap is read a block at a time, anything else is scored whole.
+    """
+    if is_out_of_core(X_pool):
+        return map_row_blocks(lambda rows: np.asarray(score_rows(rows), dtype=np.float64),
+                              X_pool)
+    return np.asarray(score_rows(X_pool), dtype=np.float64)
 
 
 def get_proba(classifier, X_pool, **predict_proba_kwargs):
@@ -215,6 +270,30 @@ def get_proba(classifier, X_pool, **predict_proba_kwargs):
     return proba
 
 
+def tie_seed(random_state, random_tie_break=True):
+    """The integer seed of the tie keys, or ``None`` to break ties by index.
+
+    An int is used as is, a :class:`~numpy.random.RandomState` advances by one
+    draw, ``None`` draws from the OS (never from numpy's global generator).
+    """
+    if not random_tie_break:
+        return None
+    if random_state is None:
+        return fresh_seed()
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return int(random_state) % 2**63
+    return draw_seed(check_random_state(random_state))
+
+
+def top_k_scored(scores, n_instances, random_state=None, *, random_tie_break=True):
+    """:func:`top_k` and the chosen scores; ``scores`` may be a lazy dask array.
+
+    A dask array of scores is reduced block by block (each block's best
+    ``n_instances``, then the best of those): the pool is never gathered.
+    """
+    return top_k_rows(scores, n_instances, tie_seed(random_state, random_tie_break))
+
+
 def top_k(scores, n_instances, random_state=None, *, random_tie_break=True):
     """Indices of the ``n_instances`` highest scores, best first.
 
@@ -222,27 +301,14 @@ def top_k(scores, n_instances, random_state=None, *, random_tie_break=True):
     ``random_state`` (a seed gives the same indices), so equal scores do not
     always favour the start of the pool; without it they go to the lowest
     index. NaN scores come last. Runs in O(n) with :func:`numpy.argpartition`.
+
+    The random order among equal scores is a hash of the seed and each row's
+    position (:func:`skvaeal.utils._blocks.tie_keys`), not a permutation of
+    the pool: it is the same when the pool is scored in blocks (a dask array,
+    a memmap), so those give the same picks as the same rows in memory.
     """
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    if random_tie_break:
-        # A random permutation first, then a stable sort: random among equals, exact otherwise.
-        perm = check_random_state(random_state).permutation(scores.shape[0])
-    else:
-        perm = np.arange(scores.shape[0])
-    shuffled = -scores[perm]
-    # NaN compares as larger than everything in numpy's sorts: -NaN goes last.
-    if n_instances < shuffled.shape[0]:
-        part = np.argpartition(shuffled, n_instances - 1)[:n_instances]
-        # argpartition splits ties at the boundary arbitrarily; keep the earliest in `perm` order.
-        kth = shuffled[part].max() if part.size else None
-        if kth is not None and not np.isnan(kth):
-            tied = np.flatnonzero(shuffled == kth)
-            better = part[shuffled[part] < kth]
-            part = np.concatenate([better, tied[:n_instances - better.shape[0]]])
-    else:
-        part = np.arange(shuffled.shape[0])
-    best = part[np.argsort(shuffled[part], kind="stable")]
-    return perm[best]
+    return top_k_scored(scores, n_instances, random_state,
+                        random_tie_break=random_tie_break)[0]
 
 
 def check_enough_candidates(candidates, n_instances):
@@ -268,12 +334,23 @@ def lowest_score_pick(proba, candidates, n_instances, random_state):
     a sampler's probability that a row is labelled, so the lowest are the
     rows least like the labelled set. Ties are broken at random.
     """
+    if is_dask_array(proba) or is_dask_array(candidates):
+        # Lazy: counting the candidates first would read the pool once more; a
+        # labelled row (-inf) among the picks means there were too few instead.
+        informativeness = np.where(candidates, 1.0 - proba, -np.inf)
+        query_idx, scores = top_k_scored(informativeness, n_instances, random_state)
+        if np.isneginf(scores).any():
+            raise ValueError(
+                f"n_instances={n_instances} is larger than the "
+                f"{int(np.count_nonzero(np.isfinite(scores)))} pool rows that are not "
+                "labelled (or excluded) yet.")
+        return query_result(query_idx, scores)
     check_enough_candidates(candidates, n_instances)
     informativeness = 1.0 - np.asarray(proba, dtype=np.float64)
     # Labelled rows can never win: -inf is below any 1 - S in [0, 1].
     informativeness = np.where(candidates, informativeness, -np.inf)
-    query_idx = top_k(informativeness, n_instances, random_state)
-    return query_result(query_idx, informativeness[query_idx])
+    query_idx, scores = top_k_scored(informativeness, n_instances, random_state)
+    return query_result(query_idx, scores)
 
 
 def query_result(query_idx, scores):
@@ -319,9 +396,15 @@ def labeled_mask(X_pool, X_labeled):
     when ``X_labeled`` is ``None`` or its rows have another width than the pool's.
     """
     n_pool = n_rows(X_pool)
-    mask = np.zeros(n_pool, dtype=bool)
     if X_labeled is None or n_rows(X_labeled) == 0 or n_pool == 0:
-        return mask
+        if is_dask_array(X_pool):
+            return map_row_blocks(lambda rows: np.zeros(rows.shape[0], dtype=bool), X_pool,
+                                  dtype=bool)
+        return np.zeros(n_pool, dtype=bool)
+    if is_out_of_core(X_pool):
+        L = np.asarray(X_labeled)
+        return map_row_blocks(lambda rows: labeled_mask(rows, L), X_pool, dtype=bool)
+    mask = np.zeros(n_pool, dtype=bool)
     if sp.issparse(X_pool) or sp.issparse(X_labeled):
         return _sparse_labeled_mask(X_pool, X_labeled)
     try:
@@ -374,16 +457,27 @@ def _hashable(x):
     return tuple(x) if isinstance(x, list) else x
 
 
-def candidate_mask(X_pool, classifier=None, *, X_labeled=None, exclude=None):
+def candidate_mask(X_pool, classifier=None, *, X_labeled=None, exclude=None, lazy=False):
     """Pool rows a strategy may still pick: not labelled already and not in ``exclude``.
 
     Labelled rows are ``X_labeled`` or else ``classifier.X_training``
     (:func:`get_labeled`), matched to pool rows by exact value
     (:func:`labeled_mask`); ``exclude`` is an array of pool indices or a boolean
-    mask over the pool.
+    mask over the pool. For a dask pool, ``lazy=True`` returns a lazy dask mask
+    (to be computed with the scores in one pass over the pool); otherwise the
+    mask is computed into memory (one byte per row).
     """
     n_pool = n_rows(X_pool)
     mask = ~labeled_mask(X_pool, get_labeled(classifier, X_labeled))
+    if is_dask_array(mask) and not lazy:
+        mask = np.asarray(mask.compute())
+    if is_dask_array(mask):
+        if exclude is None:
+            return mask
+        # The exclusions as a boolean mask in memory (one byte per row), checked as below.
+        keep = candidate_mask(np.empty((n_pool, 0)), exclude=exclude)
+        da = sys.modules["dask.array"]
+        return mask & da.from_array(keep, chunks=(mask.chunks[0],))
     if exclude is not None:
         exclude = np.asarray(exclude)
         if exclude.dtype == bool:

@@ -12,7 +12,8 @@ from sklearn.utils import check_random_state
 
 from ..utils._param_validation import HasMethods, Interval, StrOptions
 from ._base import (candidate_mask, check_enough_candidates, check_geometric_query,
-                    get_proba, query_result, resolve_transformer, strategy_params, to_space)
+                    get_proba, pool_scores, query_result, resolve_transformer, strategy_params,
+                    to_space)
 from ._clustering import cluster_codes, cluster_quotas
 from ._uncertainty import entropy_scores, least_confident_scores, margin_scores
 
@@ -138,7 +139,8 @@ def vae_coreset_sampling(classifier, X_pool, n_instances=1, *, transformer=None,
     proba_scores = None
     if within == "uncertainty":
         # Checked before the clustering, so that a missing classifier fails fast.
-        proba_scores = np.asarray(score_func(get_proba(classifier, X_pool)), dtype=np.float64)
+        proba_scores = np.asarray(pool_scores(lambda rows: score_func(get_proba(classifier, rows)),
+                                              X_pool), dtype=np.float64)
 
     Z = to_space(transformer, X_pool)
     n_clusters = min(int(n_clusters), n_instances)

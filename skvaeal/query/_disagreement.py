@@ -15,7 +15,9 @@ from scipy.special import rel_entr
 from sklearn.exceptions import NotFittedError
 
 from ..utils import n_rows
-from ._base import TIE_BREAK_CONSTRAINTS, check_n_query, query_result, strategy_params, top_k
+from ..utils._blocks import is_out_of_core
+from ._base import (TIE_BREAK_CONSTRAINTS, check_n_query, pool_scores, query_result,
+                    strategy_params, top_k_scored)
 from ._uncertainty import normalized_entropy
 
 __all__ = [
@@ -148,9 +150,10 @@ def KL_max_disagreement(committee, X, **predict_proba_kwargs):
 def _disagreement_query(measure, committee, X_pool, n_instances, random_tie_break,
                         random_state, kwargs):
     n_instances = check_n_query(X_pool, n_instances)
-    scores = np.asarray(measure(committee, X_pool, **kwargs), dtype=np.float64).reshape(-1)
-    query_idx = top_k(scores, n_instances, random_state, random_tie_break=random_tie_break)
-    return query_result(query_idx, scores[query_idx])
+    scores = pool_scores(lambda rows: np.asarray(measure(committee, rows, **kwargs),
+                                                 dtype=np.float64).reshape(-1), X_pool)
+    return query_result(*top_k_scored(scores, n_instances, random_state,
+                                      random_tie_break=random_tie_break))
 
 
 _SAMPLING_DOC = """Query the rows where the committee disagrees most, by :func:`{measure}`.
@@ -258,12 +261,18 @@ def max_std_sampling(regressor, X_pool, n_instances=1, random_tie_break=True, *,
     array([49])
     """
     n_instances = check_n_query(X_pool, n_instances)
-    try:
-        _, std = regressor.predict(X_pool, return_std=True, **predict_kwargs)
-    except TypeError as exc:
-        raise TypeError(
-            f"max_std_sampling needs predict(X, return_std=True); "
-            f"{type(regressor).__name__} does not take it ({exc}).") from exc
-    std = np.asarray(std, dtype=np.float64).reshape(n_rows(X_pool), -1).max(axis=1)
-    query_idx = top_k(std, n_instances, random_state, random_tie_break=random_tie_break)
-    return query_result(query_idx, std[query_idx])
+
+    def largest_std(rows):
+        try:
+            _, std = regressor.predict(rows, return_std=True, **predict_kwargs)
+        except TypeError as exc:
+            raise TypeError(
+                f"max_std_sampling needs predict(X, return_std=True); "
+                f"{type(regressor).__name__} does not take it ({exc}).") from exc
+        return np.asarray(std, dtype=np.float64).reshape(n_rows(rows), -1).max(axis=1)
+
+    if is_out_of_core(X_pool):
+        largest_std(np.asarray(X_pool[:1]))  # a regressor without return_std fails now
+    std = pool_scores(largest_std, X_pool)
+    return query_result(*top_k_scored(std, n_instances, random_state,
+                                      random_tie_break=random_tie_break))

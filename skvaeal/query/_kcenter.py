@@ -20,8 +20,9 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ..utils._param_validation import HasMethods, Interval
+from ..utils._blocks import is_out_of_core
 from ._base import (candidate_mask, check_enough_candidates, check_geometric_query,
-                    get_labeled, query_result, resolve_transformer, strategy_params)
+                    get_labeled, pool_codes, query_result, resolve_transformer, strategy_params)
 
 __all__ = ["k_center_greedy"]
 
@@ -37,6 +38,8 @@ _SINGLE_THREAD_FROM = 100_000
 
 def _codes(transformer, X):
     """Latent codes (or the rows themselves), float32 kept as float32 to halve the traffic."""
+    if is_out_of_core(X):
+        return np.ascontiguousarray(pool_codes(transformer, X))
     Z = X if transformer is None else transformer.transform(X)
     if sp.issparse(Z):  # a vectorizer's output; the greedy search needs dense rows
         Z = Z.toarray()

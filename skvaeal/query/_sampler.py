@@ -6,6 +6,7 @@ sampler's probability that a row is labelled, and the lowest are queried,
 optionally one per K-means cluster of the codes for a diverse batch.
 """
 
+import sys
 from numbers import Integral
 
 import numpy as np
@@ -15,6 +16,7 @@ from sklearn.utils import check_random_state
 from ._base import (ClassifierNotFittedError, candidate_mask, check_enough_candidates,
                     check_query, get_estimator, get_labeled, lowest_score_pick, query_result,
                     top_k)
+from ..utils._blocks import is_dask_array
 from ..utils._param_validation import Interval, StrOptions
 from ._clustering import cluster_codes
 
@@ -70,9 +72,12 @@ def lowest_sampler_scores(classifier, X_pool, n_instances, *, owner, model, X_la
         raise ClassifierNotFittedError(
             f"{owner} needs a fitted {model}; fit it on the labelled rows and the pool "
             f"(y == -1) first ({exc})") from exc
-    candidates = candidate_mask(X_pool, X_labeled=get_labeled(classifier, X_labeled))
+    candidates = candidate_mask(X_pool, X_labeled=get_labeled(classifier, X_labeled), lazy=True)
     if diversity is None:
         return lowest_score_pick(proba, candidates, n_instances, random_state)
+    if is_dask_array(proba):
+        # The codes are clustered in memory (they are small); one pass computes all three.
+        Z, proba, candidates = sys.modules["dask"].compute(Z, proba, candidates)
     check_enough_candidates(candidates, n_instances)
     return _lowest_per_cluster(Z, proba, candidates, n_instances, max_fit_samples,
                                random_state)

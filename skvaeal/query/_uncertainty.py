@@ -10,8 +10,9 @@ from scipy.special import entr
 from sklearn.exceptions import NotFittedError
 
 from ..utils import n_rows
-from ._base import (TIE_BREAK_CONSTRAINTS, check_n_query, get_proba, query_result,
-                    strategy_params, top_k)
+from ..utils._blocks import is_out_of_core
+from ._base import (TIE_BREAK_CONSTRAINTS, check_n_query, get_proba, pool_scores, query_result,
+                    strategy_params, top_k_scored)
 
 __all__ = [
     "classifier_entropy",
@@ -154,6 +155,8 @@ def classifier_uncertainty(classifier, X, **predict_proba_kwargs):
     >>> classifier_uncertainty(LogisticRegression(), [[0.0], [1.0]])
     array([1., 1.])
     """
+    if is_out_of_core(X):  # a dask array or memmap: scored a block at a time
+        return pool_scores(lambda rows: classifier_uncertainty(classifier, rows, **predict_proba_kwargs), X)
     proba = _proba_or_none(classifier, X, predict_proba_kwargs)
     if proba is None:
         return np.ones(n_rows(X))
@@ -187,6 +190,8 @@ def classifier_margin(classifier, X, **predict_proba_kwargs):
     >>> classifier_margin(clf, [[5.0]])
     array([0.5])
     """
+    if is_out_of_core(X):  # a dask array or memmap: scored a block at a time
+        return pool_scores(lambda rows: classifier_margin(classifier, rows, **predict_proba_kwargs), X)
     proba = _proba_or_none(classifier, X, predict_proba_kwargs)
     if proba is None:
         return np.zeros(n_rows(X))
@@ -221,6 +226,8 @@ def classifier_entropy(classifier, X, **predict_proba_kwargs):
     >>> classifier_entropy(clf, [[0.0]]).round(4)
     array([0.6931])
     """
+    if is_out_of_core(X):  # a dask array or memmap: scored a block at a time
+        return pool_scores(lambda rows: classifier_entropy(classifier, rows, **predict_proba_kwargs), X)
     proba = _proba_or_none(classifier, X, predict_proba_kwargs)
     if proba is None:
         return np.zeros(n_rows(X))
@@ -238,9 +245,10 @@ def normalized_entropy(p, axis=-1):
 def _uncertainty_query(score_func, classifier, X_pool, n_instances, random_tie_break,
                        random_state, predict_proba_kwargs):
     n_instances = check_n_query(X_pool, n_instances)
-    scores = score_func(get_proba(classifier, X_pool, **predict_proba_kwargs))
-    query_idx = top_k(scores, n_instances, random_state, random_tie_break=random_tie_break)
-    return query_result(query_idx, scores[query_idx])
+    scores = pool_scores(
+        lambda rows: score_func(get_proba(classifier, rows, **predict_proba_kwargs)), X_pool)
+    return query_result(*top_k_scored(scores, n_instances, random_state,
+                                      random_tie_break=random_tie_break))
 
 
 _STRATEGY_DOC = """{summary}

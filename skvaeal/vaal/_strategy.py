@@ -6,6 +6,7 @@ from sklearn.utils import check_random_state
 from ..query._base import (candidate_mask, check_query, get_labeled, lowest_score_pick,
                            strategy_params)
 from ..utils import draw_seed
+from ..utils._blocks import is_out_of_core
 from ..utils._param_validation import HasMethods
 from ._estimator import VAALSampler
 
@@ -84,8 +85,14 @@ def vaal_sampling(classifier, X_pool, n_instances=1, *, sampler=None, X_labeled=
     rng = check_random_state(random_state)
     seed = draw_seed(rng)
     X_lab = get_labeled(classifier, X_labeled)
-    candidates = candidate_mask(X_pool, X_labeled=X_lab)
+    candidates = candidate_mask(X_pool, X_labeled=X_lab, lazy=not refit)
     if refit:
+        if is_out_of_core(X_pool):
+            raise ValueError(
+                "vaal_sampling(refit=True) trains its sampler on the whole pool, which a "
+                f"{type(X_pool).__name__} pool is meant to avoid: fit a VAALSampler on a "
+                "sample of it and pass sampler=..., refit=False; scoring then reads the "
+                "pool a block at a time.")
         if X_lab is None:
             raise ValueError(
                 "vaal_sampling needs labelled rows (classifier.X_training or X_labeled) to "

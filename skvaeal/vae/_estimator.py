@@ -13,6 +13,7 @@ from ..base import (VAE_PARAMETER_CONSTRAINTS, GeneratorMixin, LatentNetMixin, V
                     validate_numeric_data)
 from ..nn import VAEModule
 from ..utils import resolve_device, seed_from_random_state, torch_rng_scope
+from ..utils._blocks import is_out_of_core
 from ..utils._param_validation import Interval, fit_context
 
 
@@ -219,6 +220,8 @@ class VAETransformer(VAEDecoderMixin, GeneratorMixin, LatentNetMixin,
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if is_out_of_core(X):
+            return self._map_pool(self.score_samples, X)
         X = self._validate_X(X)
         if self.likelihood_ == "bernoulli" and (X.min() < 0 or X.max() > 1):
             raise ValueError("X must lie in [0, 1] for a model fitted with a Bernoulli likelihood.")
