@@ -273,15 +273,15 @@ def get_proba(classifier, X_pool, **predict_proba_kwargs):
 def tie_seed(random_state, random_tie_break=True):
     """The integer seed of the tie keys, or ``None`` to break ties by index.
 
-    An int is used as is, a :class:`~numpy.random.RandomState` advances by one
-    draw, ``None`` draws from the OS (never from numpy's global generator).
+    One draw from ``check_random_state(random_state)``, so that an int and a
+    :class:`~numpy.random.RandomState` seeded with it break ties alike (the
+    contract of every strategy); ``None`` draws from the OS (never from
+    numpy's global generator).
     """
     if not random_tie_break:
         return None
     if random_state is None:
         return fresh_seed()
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return int(random_state) % 2**63
     return draw_seed(check_random_state(random_state))
 
 

@@ -156,7 +156,8 @@ def classifier_uncertainty(classifier, X, **predict_proba_kwargs):
     array([1., 1.])
     """
     if is_out_of_core(X):  # a dask array or memmap: scored a block at a time
-        return pool_scores(lambda rows: classifier_uncertainty(classifier, rows, **predict_proba_kwargs), X)
+        return pool_scores(
+            lambda rows: classifier_uncertainty(classifier, rows, **predict_proba_kwargs), X)
     proba = _proba_or_none(classifier, X, predict_proba_kwargs)
     if proba is None:
         return np.ones(n_rows(X))
@@ -191,7 +192,8 @@ def classifier_margin(classifier, X, **predict_proba_kwargs):
     array([0.5])
     """
     if is_out_of_core(X):  # a dask array or memmap: scored a block at a time
-        return pool_scores(lambda rows: classifier_margin(classifier, rows, **predict_proba_kwargs), X)
+        return pool_scores(
+            lambda rows: classifier_margin(classifier, rows, **predict_proba_kwargs), X)
     proba = _proba_or_none(classifier, X, predict_proba_kwargs)
     if proba is None:
         return np.zeros(n_rows(X))
@@ -227,7 +229,8 @@ def classifier_entropy(classifier, X, **predict_proba_kwargs):
     array([0.6931])
     """
     if is_out_of_core(X):  # a dask array or memmap: scored a block at a time
-        return pool_scores(lambda rows: classifier_entropy(classifier, rows, **predict_proba_kwargs), X)
+        return pool_scores(
+            lambda rows: classifier_entropy(classifier, rows, **predict_proba_kwargs), X)
     proba = _proba_or_none(classifier, X, predict_proba_kwargs)
     if proba is None:
         return np.zeros(n_rows(X))
