@@ -159,3 +159,35 @@ def test_memory_is_linear_in_the_pool():
     # Labelled distances come in blocks of 10_000 x 300 (24 MB) at most.
     assert peak_labeled < budget + 10_000 * 300 * 8 * 2, peak_labeled
     assert budget < n * n * 8 / 10_000
+
+
+def test_threads_split_the_pool_and_pick_the_same():
+    # 60_000 x 40 = 2.4 million values: above the size from which passes are threaded.
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((60_000, 40)).astype(np.float32)
+    one = k_center_greedy(None, Z, 25, X_labeled=Z[:50], n_jobs=1)
+    two = k_center_greedy(None, Z, 25, X_labeled=Z[:50], n_jobs=2)
+    every = k_center_greedy(None, Z, 25, X_labeled=Z[:50], n_jobs=-1)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[0], every[0])
+    np.testing.assert_allclose(one[1], two[1], rtol=1e-6)
+    cold = [k_center_greedy(None, Z, 10, random_state=3, n_jobs=j)[0] for j in (1, 2)]
+    np.testing.assert_array_equal(*cold)
+
+
+def test_float32_pass_for_float64_codes_is_opt_in():
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((3000, 8))
+    exact = k_center_greedy(None, Z, 20, X_labeled=Z[:5])
+    fast = k_center_greedy(None, Z, 20, X_labeled=Z[:5], dtype="float32")
+    # Well-separated picks agree; the scores agree to float32 precision.
+    assert np.mean(exact[0] == fast[0]) >= 0.9
+    np.testing.assert_allclose(fast[1][:5], exact[1][:5], rtol=1e-4)
+    # The same as running on float32 codes.
+    np.testing.assert_array_equal(
+        fast[0], k_center_greedy(None, Z.astype(np.float32), 20,
+                                 X_labeled=Z[:5].astype(np.float32))[0])
+    with pytest.raises(ValueError, match="dtype"):
+        k_center_greedy(None, Z, 2, dtype="float16")
+    with pytest.raises((TypeError, ValueError), match="n_jobs"):
+        k_center_greedy(None, Z, 2, n_jobs=1.5)
