@@ -116,6 +116,35 @@ def test_bfloat16_precision_runs(small_digits):
     assert np.all(np.isfinite(vae.transform(X)))
 
 
+def test_auto_precision_measures_once_and_leaves_training_as_it_would_be(small_digits,
+                                                                          monkeypatch):
+    from skvaeal._net import _vae as net_module
+
+    X, _ = small_digits
+    monkeypatch.setattr(net_module, "_AUTO_PRECISION", {})
+    calls = []
+    real = net_module.measure_precision
+
+    def counting(module, xb, repeats=3):
+        calls.append(tuple(xb.shape))
+        return real(module, xb, repeats)
+
+    monkeypatch.setattr(net_module, "measure_precision", counting)
+    auto = VAETransformer(latent_dim=2, precision="auto", **FAST).fit(X)
+    chosen = auto.net_.precision_
+    assert chosen in ("float32", "bfloat16")
+    assert calls == [(64, X.shape[1])]
+    # The timing passes ran on a copy with the RNG restored: the fit is the one the
+    # chosen precision gives on its own.
+    same = VAETransformer(latent_dim=2, precision=chosen, **FAST).fit(X)
+    np.testing.assert_allclose(auto.loss_curve_, same.loss_curve_, rtol=1e-6)
+    # Measured once per process and model layout: a second fit reuses the choice.
+    VAETransformer(latent_dim=2, precision="auto", **FAST).fit(X)
+    assert len(net_module._AUTO_PRECISION) == 1
+    np.testing.assert_array_equal(auto.transform(X[:5]), pickle.loads(
+        pickle.dumps(auto)).transform(X[:5]))
+
+
 def test_set_output_pandas(fitted, small_digits):
     pd = pytest.importorskip("pandas")
     X, _ = small_digits

@@ -11,7 +11,59 @@ from skorch.utils import to_tensor
 from ..nn import ELBOLoss
 from ._loader import SliceLoader
 
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16", "auto")
+#: bfloat16 must be this much faster than float32 for ``precision="auto"`` to pick it: a
+#: smaller gain is within the noise of a few timed steps on a shared machine.
+AUTO_BF16_MIN_SPEEDUP = 1.15
+# Precision chosen by "auto", per (device, module layout, batch shape), for this process.
+_AUTO_PRECISION = {}
+
+
+def _forward_backward(module, xb, dtype):
+    with torch.autocast(xb.device.type, dtype=torch.bfloat16, enabled=dtype == "bfloat16"):
+        out = module(xb)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    total = sum(o.float().mean() for o in outs if torch.is_tensor(o) and o.is_floating_point())
+    total.backward()
+
+
+def measure_precision(module, xb, repeats=3):
+    """``"bfloat16"`` when its forward and backward passes beat float32's, else ``"float32"``.
+
+    Times ``repeats`` passes of each (after one untimed pass, which builds the
+    kernels) on a copy of ``module`` and the batch ``xb``, the global RNG
+    restored afterwards, so the fit that follows is the one it would have been.
+    On the AVX-512/AMX CPUs of our CI machines bfloat16 was 0.74x float32 for
+    the conv VAE (``benchmarks/bench_vae_fit.py``): what is faster depends on
+    the hardware, its kernels and the model, so it is measured, not assumed.
+    """
+    import copy
+    import time
+
+    key = (str(xb.device), repr(module), tuple(xb.shape))
+    if key in _AUTO_PRECISION:
+        return _AUTO_PRECISION[key]
+    devices = [xb.device] if xb.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        trial = copy.deepcopy(module).train()
+        seconds = {}
+        for dtype in ("float32", "bfloat16"):
+            times = []
+            for r in range(repeats + 1):
+                if xb.device.type == "cuda":
+                    torch.cuda.synchronize(xb.device)
+                start = time.perf_counter()
+                _forward_backward(trial, xb, dtype)
+                if xb.device.type == "cuda":
+                    torch.cuda.synchronize(xb.device)
+                if r:
+                    times.append(time.perf_counter() - start)
+            trial.zero_grad(set_to_none=True)
+            seconds[dtype] = sorted(times)[len(times) // 2]
+    choice = ("bfloat16" if seconds["float32"] > AUTO_BF16_MIN_SPEEDUP * seconds["bfloat16"]
+              else "float32")
+    _AUTO_PRECISION[key] = choice
+    return choice
 _MODULE_TRAIN = torch.nn.Module.train
 
 
@@ -42,9 +94,11 @@ class BatchedNet(NeuralNet):
     Parameters
     ----------
     module : torch.nn.Module class or instance
-    precision : {"float32", "bfloat16"}, default="float32"
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` runs forward passes under :func:`torch.autocast`; losses
-        are always reduced in float32.
+        are always reduced in float32. ``"auto"`` times both on the first
+        training batch when training begins (:func:`measure_precision`) and
+        keeps bfloat16 only where it is faster; ``precision_`` holds the choice.
     **kwargs
         Everything :class:`skorch.NeuralNet` accepts. The iterators default to
         :class:`~skvaeal._net.SliceLoader`.
@@ -95,10 +149,20 @@ class BatchedNet(NeuralNet):
         # Parameters may change between fits (set_params, warm starts): check them here,
         # once per fit, rather than inside every training step.
         self.check_net_params()
+        self.precision_ = self.precision
+        if self.precision == "auto":
+            self.precision_ = self._measured_precision(X)
         super().on_train_begin(net, X=X, y=y, **kwargs)
 
+    def _measured_precision(self, X):
+        rows = X[0] if isinstance(X, (tuple, list)) else X
+        if not torch.is_tensor(rows) or rows.ndim == 0 or len(rows) == 0:
+            return "float32"  # nothing to time a pass on: the safe choice
+        xb = rows[:self.batch_size].to(self.device)
+        return measure_precision(self.module_, xb)
+
     def _autocast(self):
-        if self.precision == "bfloat16":
+        if getattr(self, "precision_", self.precision) == "bfloat16":
             return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
@@ -186,7 +250,7 @@ class VAENet(BatchedNet):
         A module with ``encode(x) -> (mu, logvar)``, ``decode(z) -> x_hat`` and
         ``forward(x) -> (x_hat, mu, logvar)``, e.g. :class:`~skvaeal.nn.VAEModule`.
     criterion : class or instance, default=ELBOLoss
-    precision : {"float32", "bfloat16"}, default="float32"
+    precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` runs forward passes under :func:`torch.autocast`; losses
         are always reduced in float32.
     **kwargs
