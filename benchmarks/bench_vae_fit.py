@@ -241,6 +241,39 @@ def opt_in(X, epochs, batch_size, repeats, baseline):
     return times, losses
 
 
+def profile_conv(X, batch_size, steps=20, channels_last=False, precision="float32"):
+    """Where a conv training step's time goes: torch.profiler's top operators by self CPU
+    time, over ``steps`` steps of the plain loop's modules (after 3 untimed steps)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with torch_rng_scope(SEED):
+        encoder, decoder = build_modules("conv", X.shape[1], channels_last)
+        model = VAEModule(encoder, decoder).train()
+        criterion = ELBOLoss(beta=1.0, likelihood="bernoulli")
+        optimizer = torch.optim.RMSprop(model.parameters(), lr=LR)
+        Xt = torch.from_numpy(X[:batch_size])
+
+        def step():
+            optimizer.zero_grad()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+                out = model(Xt)
+            loss = criterion(out, Xt)
+            loss.backward()
+            optimizer.step()
+
+        for _ in range(3):
+            step()
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            seconds = (time.perf_counter() - start) / steps
+    print(f"\nconv VAE step profile ({precision}, channels_last={channels_last}, batch "
+          f"{batch_size}): {1e3 * seconds:.1f} ms per step (under the profiler)")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=14,
+                                    max_name_column_width=40))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True,
@@ -261,6 +294,9 @@ def main(argv=None):
                         help="timed repeats of each conv contender; the MLP gets 3x as "
                              "many (default 3)")
     parser.add_argument("--matmul-size", type=int, default=2048)
+    parser.add_argument("--profile", action="store_true",
+                        help="only profile the conv VAE's training step (torch.profiler): "
+                             "its top operators, float32 and bfloat16, channels-first and -last")
     parser.add_argument("--quick", action="store_true",
                         help="a ~20 s smoke run (tiny sizes; numbers are not meaningful)")
     args = parser.parse_args(argv)
@@ -273,6 +309,11 @@ def main(argv=None):
 
     X = load_rows(args.data, args.n_samples)
     Xc = X[:conv_samples]
+    if args.profile:
+        for precision in ("float32", "bfloat16"):
+            for channels_last in (False, True):
+                profile_conv(X, B, channels_last=channels_last, precision=precision)
+        return 0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{platform.processor() or platform.machine()}, "
           f"CPU capability {torch.backends.cpu.get_cpu_capability()}")

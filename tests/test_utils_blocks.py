@@ -1,6 +1,8 @@
 """Pools larger than memory (skvaeal/utils/_blocks.py): block-by-block scoring, lazy dask
 results, and a top-k reduction that picks what the same rows in memory pick."""
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -101,6 +103,12 @@ def test_strategies_score_a_dask_pool_block_by_block(digits, strategy):
     np.testing.assert_allclose(scores, ref_scores)
 
 
+@functools.lru_cache(maxsize=None)
+def _fitted_once(name):
+    X, y = load_digits(return_X_y=True)
+    return _fitted(name, (X[:400] / 16.0).astype(np.float32), y[:400])
+
+
 def _fitted(name, X, y):
     est = clone(ESTIMATORS[name].instance)
     if name in ("ASSALClassifier", "ARALClassifier", "ClusterLabelClassifier",
@@ -122,9 +130,8 @@ _OUT_OF_CORE_METHODS = [(name, method) for name in sorted(ESTIMATORS)
 @pytest.mark.parametrize("name, method", _OUT_OF_CORE_METHODS)
 def test_estimators_map_a_dask_pool_lazily_and_a_memmap_in_blocks(name, method, digits,
                                                                  tmp_path):
-    X, y = digits
-    X, y = X[:400], y[:400]
-    est = _fitted(name, X, y)
+    X = digits[0][:400]
+    est = _fitted_once(name)
     expected = getattr(est, method)(X)
     lazy = getattr(est, method)(da.from_array(X, chunks=(96, -1)))
     parts = lazy if isinstance(lazy, tuple) else (lazy,)
