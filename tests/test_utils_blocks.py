@@ -22,8 +22,8 @@ da = pytest.importorskip("dask.array")
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(st.sampled_from([0.0, 0.5, 1.0, np.nan, -np.inf, np.inf]),
                        min_size=1, max_size=60),
-       k=st.integers(1, 60), chunk=st.integers(1, 20), seed=st.one_of(st.none(),
-                                                                       st.integers(0, 2**40)))
+       k=st.integers(1, 60), chunk=st.integers(1, 20),
+       seed=st.one_of(st.none(), st.integers(0, 2**40)))
 def test_top_k_of_dask_blocks_equals_top_k_in_memory(values, k, chunk, seed):
     scores = np.array(values)
     k = min(k, len(scores))
@@ -128,8 +128,7 @@ _OUT_OF_CORE_METHODS = [(name, method) for name in sorted(ESTIMATORS)
 
 
 @pytest.mark.parametrize("name, method", _OUT_OF_CORE_METHODS)
-def test_estimators_map_a_dask_pool_lazily_and_a_memmap_in_blocks(name, method, digits,
-                                                                 tmp_path):
+def test_estimators_map_a_dask_pool_lazily_and_a_memmap_in_blocks(name, method, digits, tmp_path):
     X = digits[0][:400]
     est = _fitted_once(name)
     expected = getattr(est, method)(X)

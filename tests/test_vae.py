@@ -116,8 +116,8 @@ def test_bfloat16_precision_runs(small_digits):
     assert np.all(np.isfinite(vae.transform(X)))
 
 
-def test_auto_precision_measures_once_and_leaves_training_as_it_would_be(small_digits,
-                                                                          monkeypatch):
+def test_auto_precision_measures_once_and_leaves_training_as_it_would_be(
+        small_digits, monkeypatch):
     from skvaeal._net import _vae as net_module
 
     X, _ = small_digits

@@ -64,6 +64,8 @@ def measure_precision(module, xb, repeats=3):
               else "float32")
     _AUTO_PRECISION[key] = choice
     return choice
+
+
 _MODULE_TRAIN = torch.nn.Module.train
 
 
