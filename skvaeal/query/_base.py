@@ -362,28 +362,38 @@ def query_result(query_idx, scores):
     return query_idx, scores
 
 
-def row_keys(X):
+def row_keys(X, block_rows=8192):
     """One uint64 hash per row of ``X``, equal for rows with equal values.
 
     The values are hashed as float64 bit patterns (``-0.0`` counts as ``0.0``), so
     rows match exactly, with no tolerance; distinct rows collide with
     probability about ``2**-64`` per pair, and :func:`labeled_mask` checks
-    candidates exactly anyway.
+    candidates exactly anyway. Rows are hashed ``block_rows`` at a time, so the
+    float64 copy never exceeds a block, whatever the pool's size and dtype.
     """
-    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    # Adding 0.0 turns -0.0 into 0.0 so that the two zeros hash alike.
-    bits = np.ascontiguousarray(X + 0.0).view(np.uint64)
-    # Fixed odd per-column multipliers (multiples of the 64-bit golden ratio, wrapping):
-    # the hash is the same in every process, and no random generator is involved.
-    mult = (np.arange(1, X.shape[1] + 1, dtype=np.uint64)
-            * np.uint64(0x9E3779B97F4A7C15)) | np.uint64(1)
-    keys = np.zeros(X.shape[0], dtype=np.uint64)
-    for j in range(X.shape[1]):
-        # Column by column keeps the temporaries O(n) whatever the width.
-        col = bits[:, j] * mult[j]
-        col ^= col >> np.uint64(29)
-        keys ^= col + np.uint64(j)
-        keys *= np.uint64(0x9E3779B97F4A7C15)
+    X = np.asarray(X)
+    n = X.shape[0] if X.ndim else 0
+    X = X.reshape(n, -1)
+    d = X.shape[1]
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    # Fixed odd per-column multipliers (multiples of the 64-bit golden ratio, wrapping),
+    # and fixed odd weights of the columns' mixed bits in the row's key: the hash is the
+    # same in every process, and no random generator is involved.
+    with np.errstate(over="ignore"):
+        mult = (np.arange(1, d + 1, dtype=np.uint64) * golden) | np.uint64(1)
+        weights = (np.arange(d + 1, 1, -1, dtype=np.uint64) * np.uint64(0xBF58476D1CE4E5B9)) \
+            | np.uint64(1)
+    keys = np.empty(n, dtype=np.uint64)
+    for start in range(0, n, block_rows):
+        # Adding 0.0 turns -0.0 into 0.0 so that the two zeros hash alike.
+        block = X[start:start + block_rows].astype(np.float64) + 0.0
+        bits = block.view(np.uint64)
+        bits *= mult
+        bits ^= bits >> np.uint64(29)
+        bits *= golden
+        # One (wrapping) integer product per block combines the columns in order.
+        keys[start:start + block_rows] = bits @ weights
+        keys[start:start + block_rows] ^= keys[start:start + block_rows] >> np.uint64(32)
     return keys
 
 

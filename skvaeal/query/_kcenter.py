@@ -23,8 +23,10 @@ from threadpoolctl import threadpool_limits
 
 from ..utils._param_validation import HasMethods, Interval, StrOptions
 from ..utils._blocks import is_out_of_core
+from ..utils import take_rows
 from ._base import (candidate_mask, check_enough_candidates, check_geometric_query,
-                    get_labeled, pool_codes, query_result, resolve_transformer, strategy_params)
+                    get_labeled, labeled_mask, pool_codes, query_result, resolve_transformer,
+                    strategy_params)
 
 __all__ = ["k_center_greedy"]
 
@@ -149,26 +151,49 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked=None, n_threa
     # between the product and the updates, so each pick reads the pool once from memory.
     block = max(1024, (2 * 2**20) // max(1, d * Z.itemsize))
     ranges = _row_ranges(n, n_threads, block)
+    # A large pool is also kept as column-major blocks (each block's features contiguous
+    # over its rows): the product with a centre then streams whole columns, which BLAS
+    # does at the memory's speed, where the row-major product of a tall, thin matrix with
+    # a vector ran at half of it (sgemv "T" on 50 features: 5.5 against 12 GB/s on one
+    # core, benchmarks/kcenter_bandwidth.py). It costs one copy of the codes, so only
+    # float32 codes get it: float64 codes keep the memory lead (their copy would be twice
+    # the size) and their row-major product is the smaller loss (dgemv).
+    columns = None
+    if n * d >= _THREADS_FROM and Z.dtype == np.float32:
+        columns = [np.ascontiguousarray(Z[s:s + block].T) for s in range(0, n, block)]
 
-    def lower_range(c, sq_c, centre, start, stop):
+    def lower_range(c2, sq_c, centre, start, stop):
+        best_value, best_index = -np.inf, start
         for s in range(start, stop, block):
             e = min(stop, s + block)
             b, m, near = buf[s:e], mind2[s:e], closer[s:e]
-            # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2 in place.
-            np.dot(Z[s:e], c, out=b)
-            np.multiply(b, -2.0, out=b)
+            # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2 in place (c2 = -2 c: exact scaling).
+            if columns is None:
+                np.dot(Z[s:e], c2, out=b)
+            else:
+                np.dot(c2, columns[s // block], out=b)
             np.add(b, sq_norms[s:e], out=b)
             np.add(b, sq_c, out=b)
             np.maximum(b, 0.0, out=b)
             np.less(b, m, out=near)
             np.copyto(m, b, where=near)
             np.copyto(assign[s:e], centre, where=near)
+            # The next pick's argmax, while the block is still in cache.
+            i = int(np.argmax(m))
+            if m[i] > best_value:
+                best_value, best_index = m[i], s + i
+        return best_value, best_index
 
     def lower_all(c, sq_c, centre):
+        """Update every row; return the index of the farthest row afterwards."""
         # One read of the pool, split into a contiguous range per thread (numpy releases
         # the GIL in the products and ufuncs): memory-bound work gains from a second
         # core's bandwidth, which BLAS threading of one tall product does not deliver.
-        run_ranges(lambda a, b: lower_range(c, sq_c, centre, a, b), ranges)
+        c2 = (-2.0 * c).astype(Z.dtype)
+        found = run_ranges(lambda a, b: lower_range(c2, sq_c, centre, a, b), ranges)
+        # The first of the largest, as np.argmax over the whole vector would give.
+        best = max(v for v, _ in found)
+        return min(i for v, i in found if v == best)
 
     def lower_some(idx, c, sq_c, centre):
         for s in range(0, idx.size, gather_rows):
@@ -186,6 +211,8 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked=None, n_threa
     if ZL is not None:
         centres[:n_lab] = ZL
         mind2, assign = _nearest_labeled(Z, ZL, chunk_size)
+        if callable(blocked):
+            blocked = blocked(mind2, sq_norms)
         if blocked is not None:
             # -inf: never picked, never updated (rows equal to a labelled row).
             mind2[blocked] = -np.inf
@@ -205,13 +232,16 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked=None, n_threa
     single = n * d >= _SINGLE_THREAD_FROM
     with (threadpool_limits(limits=1, user_api="blas") if single else contextlib.nullcontext()), \
             (executor or contextlib.nullcontext()):
+        next_i = None
         if start == 1:
             lower_all(centres[0], sq_norms[query_idx[0]], 0)
             # -inf marks a chosen point: it never wins the argmax again (even when
             # all the remaining points are duplicates at distance 0) nor is updated.
             mind2[query_idx[0]] = -np.inf
+        dense_streak = 0
         for k in range(start, n_instances):
-            i = int(np.argmax(mind2))
+            i = int(np.argmax(mind2)) if next_i is None else next_i
+            next_i = None
             query_idx[k], scores[k] = i, max(float(mind2[i]), 0.0)
             mind2[i] = -np.inf
             c = Z[i]
@@ -220,6 +250,12 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked=None, n_threa
             n_centres += 1
             if k + 1 == n_instances:
                 break
+            if dense_streak and dense_streak % 8:
+                # The last test found most points in need: skip the test (a pass over
+                # three length-n vectors) for a while and update them all.
+                next_i = lower_all(c, sq_norms[i], n_centres - 1)
+                dense_streak += 1
+                continue
             # Pruning test d(a(x), c)^2 < 4 d(x, a(x))^2, from the few centre distances.
             diff = centres[:n_centres] - c
             to_c = (np.einsum("ij,ij->i", diff, diff) / slack).astype(Z.dtype)
@@ -232,9 +268,12 @@ def _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked=None, n_threa
             n_need = sum(run_ranges(need_range, ranges))
             if n_need > n // 8:
                 # Most points need it anyway: one contiguous pass beats gathering rows.
-                lower_all(c, sq_norms[i], n_centres - 1)
-            elif n_need:
-                lower_some(np.flatnonzero(closer), c, sq_norms[i], n_centres - 1)
+                next_i = lower_all(c, sq_norms[i], n_centres - 1)
+                dense_streak += 1
+            else:
+                dense_streak = 0
+                if n_need:
+                    lower_some(np.flatnonzero(closer), c, sq_norms[i], n_centres - 1)
     return query_idx, scores
 
 
@@ -357,7 +396,9 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
 
     Memory beyond the codes: four length-n vectors (squared norms, current
     distances, nearest-centre index, a work buffer), the labelled blocks and
-    at most ``chunk_size`` gathered rows. The greedy loop limits BLAS to one
+    at most ``chunk_size`` gathered rows; for float32 codes of at least 2
+    million values, also one copy of the codes in column-major blocks, which
+    halves the time of each pass. The greedy loop limits BLAS to one
     thread while it runs (matrix-vector products are memory-bound; BLAS's
     threads only slowed them down in our measurements) and splits each pass
     over a large pool into a range of rows per thread instead (``n_jobs``).
@@ -374,11 +415,29 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
     X_pool, n_instances = check_geometric_query(X_pool, n_instances, transformer)
     rng = check_random_state(random_state)
     labeled = get_labeled(classifier, X_labeled)
+    fast = isinstance(metric, str) and metric in _FAST_METRICS
     blocked = None
-    if labeled is not None:
+    if labeled is not None and not fast:
         candidates = candidate_mask(X_pool, X_labeled=labeled)
         check_enough_candidates(candidates, n_instances)
         blocked = None if candidates.all() else ~candidates
+    elif labeled is not None:
+        def blocked(mind2, sq_norms):
+            # A pool row equal to a labelled row has a code at (numerically) zero distance
+            # from its nearest labelled code, so only rows that close are compared with
+            # the labelled rows exactly: the same mask as candidate_mask, without hashing
+            # the whole pool. The tolerance is loose on purpose (a transformer's rounding
+            # may differ between batch sizes); a suspect costs one exact comparison.
+            tol = (1e-6 if Z.dtype == np.float64 else 1e-3) * (sq_norms + 1.0)
+            suspects = np.flatnonzero(mind2 <= tol)
+            mask = np.zeros(Z.shape[0], dtype=bool)
+            if suspects.size:
+                rows = take_rows(X_pool, suspects)
+                if is_out_of_core(rows):
+                    rows = np.asarray(rows)
+                mask[suspects] = labeled_mask(rows, labeled)
+            check_enough_candidates(~mask, n_instances)
+            return mask if mask.any() else None
     Z = _codes(transformer, X_pool)
     if dtype is not None and Z.dtype != np.dtype(dtype):
         Z = Z.astype(dtype)
@@ -391,7 +450,7 @@ def k_center_greedy(classifier, X_pool, n_instances=1, *, transformer=None, X_la
                 f"the labelled rows map to {ZL.shape[1]} features but the pool to "
                 f"{Z.shape[1]}; pass X_labeled in the space of X_pool."
             )
-    if isinstance(metric, str) and metric in _FAST_METRICS:
+    if fast:
         query_idx, scores = _greedy_euclidean(Z, ZL, n_instances, rng, chunk_size, blocked,
                                               _n_threads(n_jobs, *Z.shape))
         if metric == "euclidean":
