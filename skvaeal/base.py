@@ -144,8 +144,9 @@ vae_docs = Substitution(
     precision='''
     precision : {"float32", "bfloat16", "auto"}, default="float32"
         ``"bfloat16"`` autocasts forward passes, at a small cost in accuracy;
-        whether it is faster depends on the hardware (0.74x float32 for the
-        conv VAE on our AVX-512/AMX CI CPUs). ``"auto"`` times a forward and
+        whether it is faster depends on the hardware (for the conv VAE, 0.74x
+        float32 on one AVX-512 machine of ours and 1.75x on another with
+        AMX-BF16, ``benchmarks/bench_vae_fit.py``). ``"auto"`` times a forward and
         backward pass of each on the first batch when training starts, and
         keeps bfloat16 only when it is at least 15% faster (the choice is in
         ``net_.precision_`` and is measured once per process and model
