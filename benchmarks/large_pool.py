@@ -167,10 +167,6 @@ def dask_pool(path, block_rows):
     return da.concatenate(blocks)
 
 
-def _worker_memory():
-    return _status()
-
-
 def step_cluster(pool_path, model_path, n_workers, block_rows):
     import joblib
     from distributed import Client, LocalCluster
@@ -188,7 +184,7 @@ def step_cluster(pool_path, model_path, n_workers, block_rows):
 
         def sample():
             while not stop.is_set():
-                for s in client.run(_worker_memory).values():
+                for s in client.run(_status).values():
                     peaks["anon"] = max(peaks["anon"], s["RssAnon"])
                     peaks["file"] = max(peaks["file"], s["RssFile"])
                 stop.wait(0.2)

@@ -130,8 +130,9 @@ class _TrialContext:
     measures it as large (:func:`dask.sizeof.sizeof` over 1 kB) and it can be
     weakly referenced; a dict of fitted models is neither, so without this
     wrapper the models and pools would be pickled into every task.
-    ``__sizeof__`` reports the arrays it holds, plus the pickled size of the
-    models, so that dask sees it as the large object it is.
+    ``__sizeof__`` reports the arrays it holds plus 1 MiB standing for the
+    models (measuring their pickled size would pickle them once more), so that
+    dask sees it as the large object it is.
     """
 
     def __init__(self, payload):

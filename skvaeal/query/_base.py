@@ -187,25 +187,18 @@ def to_space(transformer, X):
     work on dense rows, so pass a transformer that reduces the dimension
     first (e.g. ``TruncatedSVD``) for wide vocabularies.
     """
-    if is_out_of_core(X):
-        return pool_codes(transformer, X, dtype=np.float64)
-    if transformer is None:
-        return np.asarray(X, dtype=np.float64).reshape(n_rows(X), -1)
-    Z = transformer.transform(X)
-    if sp.issparse(Z):
-        Z = Z.toarray()
-    Z = np.asarray(Z, dtype=np.float64)
-    return Z.reshape(Z.shape[0], -1)
+    return pool_codes(transformer, X, dtype=np.float64)
 
 
 def pool_codes(transformer, X, *, dtype=None):
-    """The codes of a pool larger than memory (dask array or memmap), computed into memory.
+    """``transformer.transform(X)`` (or X itself) as dense 2-D float rows in memory.
 
     The geometric strategies (k-center, coresets, clusters) compare every
-    code with every pick, so they need the codes in memory; for a pool larger
-    than memory those are a transformer's low-dimensional codes (a VAE's 16
-    numbers per image, not its 784 pixels), computed a block of rows at a
-    time. ``transformer=None`` reads the rows themselves, which must then fit.
+    code with every pick, so they need the codes in memory. For a pool larger
+    than memory (a dask array or memmap) those are a transformer's
+    low-dimensional codes (a VAE's 16 numbers per image, not its 784 pixels),
+    computed a block of rows at a time; ``transformer=None`` reads the rows
+    themselves, which must then fit. A sparse result is densified.
     ``dtype=None`` keeps float32 codes as float32 (else float64).
     """
     def codes(block):

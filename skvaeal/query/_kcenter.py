@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
@@ -45,16 +44,7 @@ _THREADS_FROM = 2_000_000
 
 def _codes(transformer, X):
     """Latent codes (or the rows themselves), float32 kept as float32 to halve the traffic."""
-    if is_out_of_core(X):
-        return np.ascontiguousarray(pool_codes(transformer, X))
-    Z = X if transformer is None else transformer.transform(X)
-    if sp.issparse(Z):  # a vectorizer's output; the greedy search needs dense rows
-        Z = Z.toarray()
-    Z = np.asarray(Z)
-    Z = Z.reshape(Z.shape[0], -1)
-    if Z.dtype not in (np.float32, np.float64):
-        Z = Z.astype(np.float64)
-    return np.ascontiguousarray(Z)
+    return np.ascontiguousarray(pool_codes(transformer, X))
 
 
 def _min_dist_to_labeled(Z, ZL, metric, chunk_size):

@@ -120,9 +120,10 @@ def iter_row_blocks(X, block_rows=None):
         for block in Xr.to_delayed().reshape(-1):
             yield np.asarray(block.compute())
         return
-    step = block_rows or rows_per_block(X) if is_memmap(X) else X.shape[0]
-    for start in range(0, X.shape[0], max(1, step)):
-        yield np.array(X[start:start + step])
+    if block_rows is None:
+        block_rows = rows_per_block(X) if is_memmap(X) else max(1, X.shape[0])
+    for start in range(0, X.shape[0], block_rows):
+        yield np.array(X[start:start + block_rows])
 
 
 def _call_on_block(block, func):
@@ -209,8 +210,9 @@ def top_k_rows(scores, k, seed=None):
     if is_dask_array(scores):
         dask = sys.modules["dask"]
         delayed = dask.delayed
-        blocks = scores.reshape(-1).to_delayed().ravel()
-        offsets = np.concatenate([[0], np.cumsum(scores.reshape(-1).chunks[0])[:-1]])
+        flat = scores.reshape(-1)
+        blocks = flat.to_delayed().ravel()
+        offsets = np.concatenate([[0], np.cumsum(flat.chunks[0])[:-1]])
         parts = dask.compute(*[delayed(_block_best, pure=True)(b, int(o), k, seed)
                                for b, o in zip(blocks, offsets)])
         positions = np.concatenate([p for p, _ in parts])
