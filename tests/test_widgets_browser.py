@@ -116,14 +116,19 @@ def browser():
         driver.quit()
 
 
-def _shown(driver, wait):
-    """Pool positions of the rows on screen, once a full round of cards is there."""
+def _shown(driver, wait, previous=()):
+    """Pool positions of the rows on screen, once a full round of cards is there.
+
+    ``previous``: the rows of the round just submitted. The notebook saves the
+    round before it redraws, so until the new cards arrive the page may still
+    show these; wait for a redraw (the rows shown differ from them) first.
+    """
     from selenium.webdriver.common.by import By
 
     def ready(d):
         captions = d.find_elements(By.CSS_SELECTOR, ".skvaeal-row .skvaeal-caption")
-        return len(captions) == N_INSTANCES and [int(c.get_attribute("data-index"))
-                                                 for c in captions]
+        idx = [int(c.get_attribute("data-index")) for c in captions]
+        return len(idx) == N_INSTANCES and list(idx) != list(previous) and idx
     return wait.until(ready)
 
 
@@ -159,9 +164,9 @@ def test_two_rounds_labelled_by_clicking(voila, browser):
     start = time.perf_counter()
     browser.get(url)
     wait = WebDriverWait(browser, TIMEOUT)
-    shown, clicked = [], []
+    shown, clicked, idx = [], [], []
     for n_round, labels in enumerate(([1, 7, 1], [3, 7, 9]), start=1):
-        idx = _shown(browser, wait)
+        idx = _shown(browser, wait, previous=idx)
         assert len(set(idx)) == N_INSTANCES and not set(idx) & set(shown)
         # Labels that are not the digits' own: they can only come from the clicks.
         _click_round(browser, wait, labels)
@@ -173,5 +178,5 @@ def test_two_rounds_labelled_by_clicking(voila, browser):
         assert loop.learner.y_training.tolist() == clicked
         np.testing.assert_array_equal(loop.learner.X_training, loop.X_pool[shown])
     # The next query is on screen: the third round's rows, none of them labelled.
-    assert not set(_shown(browser, wait)) & set(shown)
+    assert not set(_shown(browser, wait, previous=idx)) & set(shown)
     print(f"\nbrowser test: two rounds clicked in {time.perf_counter() - start:.1f} s")
